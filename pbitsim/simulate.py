@@ -1,0 +1,63 @@
+"""``simulate``: the one entry point that picks the engine from the chip's ``[clock] mode``."""
+from __future__ import annotations
+
+from .engines import chromatic as chromatic_engine
+from .engines import sequential as sequential_engine
+from .engines.schedule import make_schedule
+from .errors import ChipSpecError
+from .program import Program, place_model
+
+ENGINES = ("chromatic", "naive_parallel", "sequential", "clocked", "asynchronous")
+
+
+def simulate(model_or_program, chip="ideal", *, sweeps, burn_in=0, thin=1, replicas=1, beta=1.0,
+             seed=None, engine=None, store_states=True, moments=False, initial=None):
+    """Sample a model (or a compiled :class:`Program`) on a chip.
+
+    Parameters
+    ----------
+    model_or_program : IsingModel, RBM or Program
+        A model is placed directly on ``chip`` (``"ideal"`` takes the model's own graph).
+    chip : str, path or ChipSpec
+        Ignored when a Program is given (it carries its chip).
+    sweeps : int
+        Sweeps after burn-in; one sample every ``thin`` sweeps (``sweeps // thin`` samples).
+        A sweep updates every p-bit once (one pass over all colours).
+    burn_in, thin, replicas : int
+    beta : float
+        Inverse temperature multiplying every input: ``P(m_i=+1) = (1+tanh(beta I_i))/2``.
+    seed : int or None
+        Everything random derives from it; ``None`` draws one (recorded in the result).
+    engine : str, optional
+        Override the chip's ``[clock] mode``: chromatic, naive_parallel, sequential.
+    store_states : bool
+        Keep every sample's state (``(replicas, samples, n)`` int8); turn off for big runs.
+    moments : bool
+        Accumulate ``<m_i>`` and edge ``<m_u m_v>`` per replica while running.
+
+    Returns
+    -------
+    Samples
+    """
+    program = model_or_program if isinstance(model_or_program, Program) else place_model(model_or_program, chip)
+    schedule = make_schedule(sweeps, burn_in, thin, replicas, beta, seed)
+    mode = engine or program.chip.clock.mode
+    if mode not in ENGINES:
+        raise ChipSpecError(f"unknown engine {mode!r}; allowed: {', '.join(ENGINES)}")
+    if mode in ("chromatic", "naive_parallel"):
+        _require_ideal_datapath(program, mode)
+        return chromatic_engine.run(program, schedule, mode=mode, store_states=store_states,
+                                    moments=moments, initial=initial)
+    if mode == "sequential":
+        _require_ideal_datapath(program, mode)
+        return sequential_engine.run(program, schedule, scan=program.chip.clock.scan,
+                                     store_states=store_states, initial=initial)
+    raise ChipSpecError(f"chip {program.chip.name!r}: clock mode {mode!r} needs the event-driven "
+                        "engine, which this version does not have yet")
+
+
+def _require_ideal_datapath(program, mode):
+    if not program.chip.is_ideal_datapath:
+        raise ChipSpecError(
+            f"chip {program.chip.name!r} uses a hardware datapath (fixed point, lookup table, "
+            "LFSR or device variation) that this version's engines do not emulate yet")

@@ -1,0 +1,169 @@
+"""Chip topologies: one module per graph family, plus the ``[topology]`` dispatcher.
+
+Every graph is a ``networkx.Graph`` with integer nodes ``0..n-1`` (isolated
+ones included), ``G.graph["family"]``, ``G.graph["params"]`` and a ``pos``
+node attribute (x, y) for plotting. ``dwave.graphs`` is imported only when a
+D-Wave family is built, so importing this package stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+
+import networkx as nx
+
+from pbitsim.errors import TopologyError
+from pbitsim.topologies._common import check_bool, check_int, check_shape
+from pbitsim.topologies.chimera import chimera_graph
+from pbitsim.topologies.edgelist import edgelist_graph
+from pbitsim.topologies.king import king_graph
+from pbitsim.topologies.lattice import lattice_graph
+from pbitsim.topologies.pegasus import pegasus_graph
+from pbitsim.topologies.random_graphs import complete_graph, random_regular_graph
+from pbitsim.topologies.zephyr import zephyr_graph
+
+__all__ = [
+    "TOPOLOGY_KINDS",
+    "TOPOLOGY_KEYS",
+    "TOPOLOGY_REQUIRED_KEYS",
+    "chimera_graph",
+    "complete_graph",
+    "edgelist_graph",
+    "king_graph",
+    "lattice_graph",
+    "pegasus_graph",
+    "random_regular_graph",
+    "topology_graph",
+    "validate_topology_params",
+    "zephyr_graph",
+]
+
+#: Keys allowed in a chip's ``[topology]`` table, per kind (besides ``kind``).
+TOPOLOGY_KEYS: dict[str, tuple[str, ...]] = {
+    "chimera": ("size", "cols", "tile"),
+    "pegasus": ("size", "fabric_only"),
+    "zephyr": ("size", "tile"),
+    "king": ("shape", "periodic"),
+    "lattice": ("shape", "periodic"),
+    "random_regular": ("n", "degree", "seed"),
+    "complete": ("n",),
+    "edgelist": ("path",),
+    "model": (),
+}
+
+#: The subset of :data:`TOPOLOGY_KEYS` that must be present.
+TOPOLOGY_REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    "chimera": ("size",),
+    "pegasus": ("size",),
+    "zephyr": ("size",),
+    "king": ("shape",),
+    "lattice": ("shape",),
+    "random_regular": ("n", "degree"),
+    "complete": ("n",),
+    "edgelist": ("path",),
+    "model": (),
+}
+
+TOPOLOGY_KINDS: tuple[str, ...] = tuple(TOPOLOGY_KEYS)
+
+
+def _edgelist_path(p: dict, base_dir) -> str:
+    """Resolve the ``path`` key against the TOML file's directory."""
+    path = p["path"]
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise TopologyError(f'topology "edgelist": key "path" must be a file path, got {path!r}')
+    path = os.path.expanduser(os.fspath(path))
+    if not os.path.isabs(path) and base_dir is not None:
+        path = os.path.join(os.fspath(base_dir), path)
+    return path
+
+
+def _checked_call(kind: str, p: dict, base_dir):
+    """Validate the values of ``p`` under their TOML names; return ``(builder, args)``."""
+    f = kind
+    if kind == "chimera":
+        m = check_int("size", p["size"], 1, family=f)
+        n = check_int("cols", p.get("cols", m), 1, family=f)
+        return chimera_graph, (m, n, check_int("tile", p.get("tile", 4), 1, family=f))
+    if kind == "pegasus":
+        m = check_int("size", p["size"], 2, family=f)
+        return pegasus_graph, (m, check_bool("fabric_only", p.get("fabric_only", True), family=f))
+    if kind == "zephyr":
+        m = check_int("size", p["size"], 1, family=f)
+        return zephyr_graph, (m, check_int("tile", p.get("tile", 4), 1, family=f))
+    if kind in ("king", "lattice"):
+        shape = check_shape("shape", p["shape"], (2,) if kind == "king" else (2, 3), family=f)
+        periodic = check_bool("periodic", p.get("periodic", False), family=f)
+        return (king_graph, (*shape, periodic)) if kind == "king" else (lattice_graph, (shape, periodic))
+    if kind == "random_regular":
+        n = check_int("n", p["n"], 1, family=f)
+        degree = check_int("degree", p["degree"], 0, family=f)
+        if degree >= n or (n * degree) % 2:
+            raise TopologyError(
+                f'topology "random_regular": key "degree" must be in 0..{n - 1} with '
+                f"n*degree even, got n={n}, degree={degree}"
+            )
+        return random_regular_graph, (n, degree, check_int("seed", p.get("seed", 0), 0, family=f))
+    if kind == "complete":
+        return complete_graph, (check_int("n", p["n"], 1, family=f),)
+    path = _edgelist_path(p, base_dir)
+    if not os.path.isfile(path):
+        raise TopologyError(f'topology "edgelist": key "path": no such file {path!r}')
+    return edgelist_graph, (path,)
+
+
+def _checked_params(kind: str, params: dict) -> dict:
+    """Check the kind and the key names; return the params without ``kind``."""
+    if kind not in TOPOLOGY_KEYS:
+        raise TopologyError(
+            f"unknown topology kind {kind!r}; allowed kinds: {', '.join(TOPOLOGY_KINDS)}"
+        )
+    p = dict(params)
+    if p.pop("kind", kind) != kind:
+        raise TopologyError(f"topology kind mismatch: {kind!r} vs params kind {params['kind']!r}")
+    allowed = TOPOLOGY_KEYS[kind]
+    for key in p:
+        if key not in allowed:
+            raise TopologyError(
+                f'topology "{kind}": unknown key "{key}"; allowed keys: {", ".join(allowed) or "(none)"}'
+            )
+    for key in TOPOLOGY_REQUIRED_KEYS[kind]:
+        if key not in p:
+            raise TopologyError(f'topology "{kind}": missing required key "{key}"')
+    return p
+
+
+def validate_topology_params(kind: str, params: dict, *, base_dir=None) -> None:
+    """Check a ``[topology]`` table without building the graph (raises :class:`TopologyError`)."""
+    p = _checked_params(kind, params)
+    if kind != "model":
+        _checked_call(kind, p, base_dir)
+
+
+def topology_graph(kind: str, params: dict, *, base_dir=None) -> nx.Graph:
+    """Build the graph described by a chip's ``[topology]`` table.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`TOPOLOGY_KINDS` except ``"model"`` (the ideal chip takes
+        the model's own graph, which is built elsewhere).
+    params : dict
+        The table's other keys (see :data:`TOPOLOGY_KEYS`); a ``kind`` entry
+        equal to ``kind`` is ignored.
+    base_dir : str or os.PathLike, optional
+        Directory of the TOML file; relative ``edgelist`` paths resolve here.
+
+    Raises
+    ------
+    TopologyError
+        Unknown kind or key, missing key, or a bad value; the message names the
+        key and the allowed values.
+    """
+    if kind == "model":
+        raise TopologyError(
+            'topology kind "model" takes the model\'s own graph; build it from the model'
+        )
+    p = _checked_params(kind, params)
+    builder, args = _checked_call(kind, p, base_dir)
+    return builder(*args)

@@ -1,0 +1,43 @@
+"""King's graph: a 2D grid where each site touches its 8 chess-king neighbours."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from pbitsim.topologies._common import (
+    check_bool,
+    check_int,
+    finish_graph,
+    graph_from_edges,
+    grid_edges,
+)
+
+#: Half of the 8 king moves; the other half are their negatives (same edges).
+_KING_OFFSETS = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+def king_graph(rows: int, cols: int, periodic: bool = False) -> nx.Graph:
+    """Build a rows x cols king's graph (orthogonal + diagonal neighbours).
+
+    Parameters
+    ----------
+    rows, cols : int
+        Grid size; node ``r*cols + c`` is the site in row ``r``, column ``c``.
+    periodic : bool
+        Wrap both directions (torus). Sides of length 1 or 2 give no self-loops
+        or duplicate edges.
+
+    Returns
+    -------
+    networkx.Graph
+        ``rows*cols`` nodes; open boundaries give
+        ``4*rows*cols - 3*(rows + cols) + 2`` edges (20 for 3 x 3).
+        ``pos`` = (column, -row).
+    """
+    rows = check_int("rows", rows, 1)
+    cols = check_int("cols", cols, 1)
+    periodic = check_bool("periodic", periodic)
+    G = graph_from_edges(rows * cols, grid_edges((rows, cols), _KING_OFFSETS, periodic))
+    pos = {r * cols + c: (c, -r) for r in range(rows) for c in range(cols)}
+    params = {"rows": rows, "cols": cols, "periodic": periodic}
+    return finish_graph(G, "king", params, pos)

@@ -1,0 +1,51 @@
+"""Graphs without chip geometry: random regular and complete (Sherrington-Kirkpatrick)."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from pbitsim.errors import TopologyError
+from pbitsim.topologies._common import check_int, circle_positions, finish_graph
+
+
+def random_regular_graph(n: int, degree: int, seed: int = 0) -> nx.Graph:
+    """Build a uniformly random ``degree``-regular graph on ``n`` nodes.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes (>= 1).
+    degree : int
+        Degree of every node, ``0 <= degree < n``; ``n*degree`` must be even.
+    seed : int
+        Seed for ``networkx.random_regular_graph``; same seed, same graph.
+
+    Returns
+    -------
+    networkx.Graph
+        Nodes ``0..n-1`` on a circle (``pos``); ``family == "random_regular"``.
+    """
+    n = check_int("n", n, 1)
+    degree = check_int("degree", degree, 0)
+    seed = check_int("seed", seed, 0)
+    if degree >= n:
+        raise TopologyError(f'key "degree" must be < n = {n}, got {degree}')
+    if (n * degree) % 2:
+        raise TopologyError(f"n*degree must be even, got n={n}, degree={degree}")
+    G = nx.Graph()
+    G.add_nodes_from(range(n))
+    G.add_edges_from(nx.random_regular_graph(degree, n, seed=seed).edges())
+    params = {"n": n, "degree": degree, "seed": seed}
+    return finish_graph(G, "random_regular", params, circle_positions(n))
+
+
+def complete_graph(n: int) -> nx.Graph:
+    """Build the complete graph K_n (all-to-all couplings, as in an SK model).
+
+    Returns
+    -------
+    networkx.Graph
+        Nodes ``0..n-1`` on a circle, ``n*(n-1)/2`` edges; ``family == "complete"``.
+    """
+    n = check_int("n", n, 1)
+    return finish_graph(nx.complete_graph(n), "complete", {"n": n}, circle_positions(n))
