@@ -38,6 +38,13 @@ def _is_int(v):
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
+def _first_bad(mask):
+    """(index tuple, text) of the first True entry of a boolean array."""
+    idx = tuple(int(i) for i in np.argwhere(mask)[0]) if mask.ndim else ()
+    text = f"index {idx[0] if len(idx) == 1 else idx}" if idx else "scalar input"
+    return idx, text
+
+
 def _finite_array(x, name="x"):
     """float64 copy of ``x``; raises naming the first NaN/inf index."""
     try:
@@ -46,8 +53,7 @@ def _finite_array(x, name="x"):
         raise PbitsimError(f"{name} must be numeric: {exc}") from None
     bad = ~np.isfinite(a)
     if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0]) if a.ndim else ()
-        where = f"index {idx[0] if len(idx) == 1 else idx}" if idx else "scalar input"
+        idx, where = _first_bad(bad)
         raise PbitsimError(f"{name} contains a non-finite value ({a[idx]}) at {where}")
     return a
 
@@ -228,14 +234,14 @@ class FixedPoint:
         if c.dtype.kind == "f":
             bad = ~np.isfinite(c) | (c != np.round(c))
             if bad.any():
-                idx = tuple(int(i) for i in np.argwhere(bad)[0]) if c.ndim else ()
-                raise PbitsimError(f"codes must be integers; {c[idx]!r} at index {idx}")
+                idx, where = _first_bad(bad)
+                raise PbitsimError(f"codes must be integers; got {float(c[idx])} at {where}")
         elif c.dtype.kind not in "iub":
             raise PbitsimError(f"codes must be an integer array, got dtype {c.dtype}")
         bad = (c < self.int_min) | (c > self.int_max)
         if np.any(bad):
-            idx = tuple(int(i) for i in np.argwhere(bad)[0]) if c.ndim else ()
-            raise PbitsimError(f"code {c[idx]!r} at index {idx} is outside [{self.int_min}, "
+            idx, where = _first_bad(np.asarray(bad))
+            raise PbitsimError(f"code {int(c[idx])} at {where} is outside [{self.int_min}, "
                                f"{self.int_max}] for {self}")
         return c.astype(np.float64) * self.lsb
 
@@ -279,6 +285,11 @@ def choose_scale(x, fmt, *, percentile=100.0):
     Returns
     -------
     float
+
+    Raises
+    ------
+    PbitsimError
+        NaN/inf in ``x``, a bad percentile, or a subnormal reference magnitude.
     """
     if not isinstance(fmt, FixedPoint):
         raise PbitsimError(f"fmt must be a FixedPoint, got {type(fmt).__name__}")
@@ -292,4 +303,8 @@ def choose_scale(x, fmt, *, percentile=100.0):
     if ref == 0.0:
         return 1.0
     target = min(abs(fmt.min_value), fmt.max_value) if fmt.signed else fmt.max_value
-    return target / ref
+    scale = target / ref
+    if not np.isfinite(scale):
+        raise PbitsimError(f"cannot scale x: its reference magnitude {ref:g} is too small "
+                           f"(scale would overflow float64)")
+    return scale
