@@ -52,7 +52,7 @@ LIST = (list,)
 ROUNDING = ("nearest_even", "nearest", "floor", "zero", "stochastic")
 OVERFLOW = ("saturate", "wrap")
 CLOCK_MODES = ("chromatic", "clocked", "asynchronous", "naive_parallel", "sequential")
-COLOURINGS = ("smallest_last", "largest_first", "random_sequential", "independent_set",
+COLOURINGS = ("auto", "smallest_last", "largest_first", "random_sequential", "independent_set",
               "connected_sequential_bfs", "connected_sequential_dfs", "saturation_largest_first",
               "dsatur", "bipartite")
 
@@ -120,7 +120,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
                     "skew/jitter/delays), asynchronous (Poisson p-bits), naive_parallel (all p-bits at "
                     "once; wrong on purpose), sequential (one p-bit at a time)", choices=CLOCK_MODES),
         "frequency_mhz": Key(FLOAT, 1000.0, "clock frequency; one colour phase per cycle", _range(0.0, lo_open=True)),
-        "colouring": Key(STR, "smallest_last", "graph colouring strategy", choices=COLOURINGS),
+        "colouring": Key(STR, "auto", "graph colouring strategy (auto: fewest colours of several)", choices=COLOURINGS),
         "scan": Key(STR, "systematic", "sequential mode: systematic or random scan",
                     choices=("systematic", "random")),
         "skew_ps": Key(FLOAT, 0.0, "std of the static per-p-bit clock skew (ps)", _range(0.0)),

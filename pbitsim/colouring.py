@@ -38,7 +38,11 @@ STRATEGY_ALIASES: dict[str, str] = {
     "dsatur": "saturation_largest_first",
     "DSATUR": "saturation_largest_first",
     "bipartite": "bipartite",
+    "auto": "auto",
 }
+#: ``auto`` keeps the fewest colours among these (DSATUR only below this many nodes).
+_AUTO_CANDIDATES = ("smallest_last", "connected_sequential_dfs", "saturation_largest_first")
+_AUTO_DSATUR_MAX_NODES = 3000
 _CACHE_VERSION = b"pbitsim-colouring-v1"
 _MEMORY_CACHE: dict[str, np.ndarray] = {}
 _MEMORY_CACHE_MAX = 128
@@ -229,11 +233,29 @@ def _save_disk(path: str, colors: np.ndarray) -> None:
 
 def _compute(n, rows, cols, strategy: str, seed: int) -> np.ndarray:
     """Run the strategy and return canonical int32 colours."""
+    if strategy == "auto":
+        return _auto_colors(n, rows, cols)
     if strategy == "bipartite":
         raw = _bipartite_colors(n, rows, cols)
     else:
         raw = _greedy_colors(n, rows, cols, strategy, seed)
     return canonical_colors(raw)
+
+
+def _auto_colors(n, rows, cols) -> np.ndarray:
+    """Fewest colours among an exact 2-colouring (if bipartite) and a few greedy strategies."""
+    try:
+        return canonical_colors(_bipartite_colors(n, rows, cols))
+    except TopologyError:
+        pass
+    best = None
+    for strategy in _AUTO_CANDIDATES:
+        if strategy == "saturation_largest_first" and n > _AUTO_DSATUR_MAX_NODES:
+            continue
+        colors = canonical_colors(_greedy_colors(n, rows, cols, strategy, 0))
+        if best is None or colors.max() < best.max():
+            best = colors
+    return best
 
 
 def colour_graph(G_or_edges, strategy: str = "smallest_last", *, seed: int = 0,
@@ -249,7 +271,9 @@ def colour_graph(G_or_edges, strategy: str = "smallest_last", *, seed: int = 0,
         ``random_sequential``, ``smallest_last``, ``independent_set``,
         ``connected_sequential_bfs``, ``connected_sequential_dfs``,
         ``saturation_largest_first``), the alias ``dsatur``, or ``bipartite``
-        (exact 2-colouring; raises if the graph has an odd cycle).
+        (exact 2-colouring; raises if the graph has an odd cycle), or ``auto``
+        (the fewest colours among bipartite, smallest_last,
+        connected_sequential_dfs and, below 3,000 nodes, DSATUR).
         ``smallest_last`` colours Pegasus with 4 colours in well under a second;
         DSATUR (~40 s) and ``independent_set`` (~2 min) are far slower there.
     seed : int

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chip import ChipSpec, load_chip
-from .colouring import Colouring, colour_graph
+from .colouring import Colouring, canonical_colors, colour_graph
 from .errors import TopologyError
 from .models import RBM, IsingModel
 
@@ -108,12 +108,22 @@ def place_model(model, chip="ideal", *, colouring=None) -> Program:
         msg = _missing_edges_message(logical, G, chip)
         if msg:
             raise TopologyError(msg)
-    r, c, _ = logical.edges()
-    col = colour_graph((logical.n, r, c), strategy)
     placement = np.arange(logical.n, dtype=np.int64)
+    if chip.topology.kind == "model":
+        r, c, _ = logical.edges()
+        col = colour_graph((logical.n, r, c), strategy)
+    else:  # the chip's own phases (cached per chip graph), restricted to the p-bits in use
+        col = restrict_colouring(colour_graph(G, strategy), placement)
     report = {"n_logical": logical.n, "n_physical": logical.n, "n_edges": logical.n_edges,
               "n_colors": col.n_colors, "colouring": col.strategy, "placement": "direct"}
     return Program(logical, logical, chip, placement, placement.copy(), col, report, rbm)
+
+
+def restrict_colouring(colouring: Colouring, nodes) -> Colouring:
+    """The colouring of a chip graph restricted to ``nodes`` (still proper on any subgraph)."""
+    colors = canonical_colors(np.asarray(colouring.colors)[np.asarray(nodes)])
+    colors.setflags(write=False)
+    return Colouring(colors, int(colors.max()) + 1 if colors.size else 0, colouring.strategy)
 
 
 def as_program(model_or_program, chip="ideal") -> Program:

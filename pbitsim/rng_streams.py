@@ -217,9 +217,9 @@ def max_lagged_cross_correlation(words, k, max_lag):
     largest magnitude over ``lag = 0..max_lag`` (the overlapping samples only),
     and ``lag[i, j]`` the lag where it occurs: stream ``i`` looks *later* than
     stream ``j``, so the matrix is not symmetric. For shared-register streams
-    ``corr[j+1, j] == 1`` at ``lag == shift`` (with ``advance=1``). Diagonal
-    entries are autocorrelations (lag 0 gives 1; use ``max_lag`` to see
-    serial correlation, the lag-0 diagonal is skipped).
+    ``corr[j+1, j] == 1`` at ``lag == shift`` (with ``advance=1``). The diagonal holds
+    each stream's largest autocorrelation over lags ``1..max_lag`` (the
+    trivial lag-0 value 1 is skipped; 0 when ``max_lag == 0``).
 
     Returns
     -------
