@@ -163,6 +163,10 @@ def _cross_checks(src, spec: ChipSpec):
     if r.kind == "lfsr" and r.taps and max(r.taps) != r.width:
         raise ChipSpecError(f"{src}: [rng] taps = {list(r.taps)} must include the register width {r.width} "
                             "as the highest tap")
+    if r.kind == "lfsr" and r.shared and r.output_bits + (r.share_group - 1) * r.share_shift > r.width:
+        raise ChipSpecError(f"{src}: [rng] output_bits + (share_group - 1) * share_shift = "
+                            f"{r.output_bits + (r.share_group - 1) * r.share_shift} exceeds the LFSR width = {r.width}: "
+                            "every p-bit's window must lie inside the shared register")
     if r.kind == "xoroshiro" and r.output_bits > 53:
         raise ChipSpecError(f"{src}: [rng] output_bits = {r.output_bits} must be <= 53 for xoroshiro")
     p = spec.pbit

@@ -105,6 +105,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "output_bits": Key(INT, 32, "random bits compared per update (k)", _range(1, 64)),
         "shared": Key(BOOL, False, "neighbouring p-bits read shifted taps of one shared LFSR"),
         "share_group": Key(INT, 8, "p-bits per shared LFSR when shared = true", _range(1)),
+        "share_shift": Key(INT, 1, "stage offset between successive p-bits reading one shared LFSR", _range(0)),
+        "steps_per_update": Key(INT, 1, "LFSR shifts per draw (per update; per sweep for a shared register)",
+                                _range(1, 64)),
     },
     "weights": _number_format("couplings J", 6, 1, extra={
         "mismatch_rel_sigma": Key(FLOAT, 0.0, "multiplicative coupling mismatch (relative std)", _range(0.0)),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .engines import chromatic as chromatic_engine
+from .engines import datapath as datapath_engine
 from .engines import sequential as sequential_engine
 from .engines.schedule import make_schedule
 from .errors import ChipSpecError
@@ -44,20 +45,15 @@ def simulate(model_or_program, chip="ideal", *, sweeps, burn_in=0, thin=1, repli
     mode = engine or program.chip.clock.mode
     if mode not in ENGINES:
         raise ChipSpecError(f"unknown engine {mode!r}; allowed: {', '.join(ENGINES)}")
+    if mode in ("chromatic", "naive_parallel", "sequential") and not program.chip.is_ideal_datapath:
+        if moments:
+            raise ChipSpecError("moments=True is not available with a hardware datapath; use the stored states")
+        return datapath_engine.run(program, schedule, mode=mode, store_states=store_states, initial=initial)
     if mode in ("chromatic", "naive_parallel"):
-        _require_ideal_datapath(program, mode)
         return chromatic_engine.run(program, schedule, mode=mode, store_states=store_states,
                                     moments=moments, initial=initial)
     if mode == "sequential":
-        _require_ideal_datapath(program, mode)
         return sequential_engine.run(program, schedule, scan=program.chip.clock.scan,
                                      store_states=store_states, initial=initial)
     raise ChipSpecError(f"chip {program.chip.name!r}: clock mode {mode!r} needs the event-driven "
                         "engine, which this version does not have yet")
-
-
-def _require_ideal_datapath(program, mode):
-    if not program.chip.is_ideal_datapath:
-        raise ChipSpecError(
-            f"chip {program.chip.name!r} uses a hardware datapath (fixed point, lookup table, "
-            "LFSR or device variation) that this version's engines do not emulate yet")

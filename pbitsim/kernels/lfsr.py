@@ -131,6 +131,10 @@ def _step(state, mask, toggle, width, xnor, galois):
     return fibonacci_step(state, mask, width, xnor)
 
 
+#: Public name of one shift of either structure: ``lfsr_step(state, mask, toggle, width, xnor, galois)``.
+lfsr_step = _step
+
+
 @njit(cache=True)
 def draw_word(states, idx, mask, width, xnor, galois):
     """Advance register ``idx`` one step and return the whole register as a ``width``-bit word.

@@ -1,0 +1,80 @@
+r"""Chromatic / sequential / naive-parallel sweeps through the hardware datapath (gather form).
+
+Every update recomputes the p-bit's input from its neighbours (as the hardware
+does), in integers when the chip is fixed point, then calls
+:func:`pbitsim.kernels.datapath.decide`.  The schedule is a list of phases
+``color_ptr`` over colour-ordered p-bits: colours for chromatic, singletons for
+systematic sequential scan, one phase holding everything for naive parallel.
+Within a phase all p-bits read the state at the start of the phase.
+
+Arrays: ``g`` is a :class:`pbitsim.datapath.KernelGraph` namedtuple (CSR of
+the ideal physical model, colour order, for energies), ``dp`` a
+:class:`pbitsim.datapath.KernelDatapath` namedtuple (codes, tables, per-p-bit
+parameters).  ``state`` int8 (R, n); ``rng`` uint64 (R, 2); ``lfsr`` uint64
+(R, n_registers).
+"""
+import numpy as np
+from numba import njit, prange
+
+from .datapath import FIXED, LFSR_SHARED, RNG_KIND, RNG_LFSR, advance_shared, decide
+
+
+@njit(cache=True)
+def _phase(g, dp, color_ptr, c, s, tmp, rng, r, lfsr):
+    a0 = color_ptr[c]
+    b0 = color_ptr[c + 1]
+    fixed = dp.cfg[FIXED] != 0
+    for i in range(a0, b0):
+        a_int = np.int64(0)
+        x = 0.0
+        if fixed:
+            a_int = dp.hint[i]
+            for k in range(g.indptr[i], g.indptr[i + 1]):
+                a_int += dp.wint[k] * s[g.indices[k]]
+        else:
+            x = dp.hflt[i]
+            for k in range(g.indptr[i], g.indptr[i + 1]):
+                x += dp.wflt[k] * s[g.indices[k]]
+        tmp[i] = decide(dp.cfg, dp.real, dp.gain, dp.offset, dp.stuck, dp.lut, i, a_int, x,
+                        rng, r, lfsr, dp.slot[i], dp.off[i])
+    for i in range(a0, b0):
+        s[i] = tmp[i]
+
+
+@njit(cache=True)
+def datapath_sweeps(g, dp, color_ptr, s, tmp, rng, r, lfsr, n_sweeps):
+    shared = dp.cfg[RNG_KIND] == RNG_LFSR and dp.cfg[LFSR_SHARED] != 0
+    for _ in range(n_sweeps):
+        if shared:
+            advance_shared(dp.cfg, lfsr, r)
+        for c in range(color_ptr.shape[0] - 1):
+            _phase(g, dp, color_ptr, c, s, tmp, rng, r, lfsr)
+
+
+@njit(cache=True)
+def ideal_energy(g, s):
+    e = 0.0
+    for i in range(s.shape[0]):
+        acc = 0.0
+        for k in range(g.indptr[i], g.indptr[i + 1]):
+            acc += g.weights[k] * s[g.indices[k]]
+        e -= s[i] * (0.5 * acc + g.h[i])
+    return e
+
+
+@njit(cache=True, parallel=True)
+def run_datapath(g, dp, color_ptr, state, rng, lfsr, schedule, out_states, out_energies):
+    """``schedule`` int64 (3,): ``(burn_in, n_samples, thin)``; outputs as in :func:`run_chromatic`."""
+    burn_in, n_samples, thin = schedule[0], schedule[1], schedule[2]
+    n = state.shape[1]
+    store = out_states.shape[1] > 0
+    for r in prange(state.shape[0]):
+        s = state[r]
+        tmp = np.empty(n, dtype=np.int8)
+        datapath_sweeps(g, dp, color_ptr, s, tmp, rng, r, lfsr, burn_in)
+        for t in range(n_samples):
+            datapath_sweeps(g, dp, color_ptr, s, tmp, rng, r, lfsr, thin)
+            out_energies[r, t] = ideal_energy(g, s)
+            if store:
+                for i in range(n):
+                    out_states[r, t, i] = s[i]

@@ -1,0 +1,151 @@
+r"""The hardware p-bit datapath as one inline decision function (bit-exact golden model).
+
+One update of p-bit ``i`` (documented bit for bit in ``docs/datapath.md``):
+
+1. Input.  Float mode: ``x = sum_j J_ij m_j + h_i`` (float64, J possibly with
+   mismatch).  Fixed mode: the wide integer sum ``A = sum_j Jc_ij m_j + hc_i`` of
+   the weight/bias codes (units ``2**-F``, ``F`` = their common fraction bits)
+   is aligned to the accumulator (``A << up`` or ``A >> down``, arithmetic),
+   then saturated or wrapped to ``acc_bits``; then ``beta_shift``
+   (``a >> s`` for ``s > 0``, ``a << -s`` for ``s < 0``).  ``x = a * lsb``.
+2. Analog non-idealities (only when present): ``x <- gain_i (x + offset_i + sigma_n g)``,
+   ``g ~ N(0,1)`` per update.  Stuck p-bits return their stuck value.
+3. A ``k``-bit random word ``w`` (ideal: 53 bits; xoroshiro: top ``k`` bits of
+   a xoroshiro128+ output; LFSR: the register after ``steps`` shifts, low ``k``
+   bits, or a shared register's window).
+4. Activation.  ``tanh``: ``+1`` iff ``w < 2**k (1 + tanh(beta x)) / 2``;
+   ``hard_sigmoid``: ``(1 + clip(beta x, -1, 1)) / 2`` likewise; ``lut``:
+   ``T = lut[index]`` (``lut_out_bits``-bit thresholds that already hold
+   ``beta``), ``+1`` iff ``T > w`` compared at ``min(k, L)`` bits; symmetric
+   tables are indexed by ``min(|a|, size-1)`` and the output is inverted for
+   ``a < 0``; signed tables by ``clip(a + size/2, 0, size-1)``.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from .activation import fast_tanh
+from .fixed_point import apply_overflow
+from .lfsr import galois_toggle_mask, lfsr_step
+from .rng import next_double, next_u64
+
+# indices into the int64 config vector ``cfg``
+FIXED, ACC_BITS, ACC_OVERFLOW, ALIGN_UP, ALIGN_DOWN, BETA_SHIFT, ACTIVATION, LUT_SYMMETRIC, LUT_BITS, \
+    RNG_KIND, RNG_BITS, LFSR_WIDTH, LFSR_MASK, LFSR_XNOR, LFSR_GALOIS, LFSR_STEPS, LFSR_SHARED, \
+    ANALOG, N_CFG = range(19)
+# indices into the float64 vector ``real``
+BETA, LSB, NOISE_SIGMA, N_REAL = range(4)
+
+ACT_TANH, ACT_LUT, ACT_HARD = 0, 1, 2
+RNG_IDEAL, RNG_XOROSHIRO, RNG_LFSR = 0, 1, 2
+
+
+@njit(inline="always", cache=True)
+def gaussian(rng, r):
+    """Standard normal by Box-Muller from stream ``r``."""
+    u1 = next_double(rng, r)
+    u2 = next_double(rng, r)
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@njit(inline="always", cache=True)
+def accumulator_value(cfg, a):
+    """Align a wide integer sum to the accumulator, apply overflow and the beta shift (int64)."""
+    if cfg[ALIGN_UP] > 0:
+        a = a << cfg[ALIGN_UP]
+    elif cfg[ALIGN_DOWN] > 0:
+        a = a >> cfg[ALIGN_DOWN]
+    a = apply_overflow(a, cfg[ACC_BITS], cfg[ACC_OVERFLOW])
+    s = cfg[BETA_SHIFT]
+    if s > 0:
+        a = a >> s
+    elif s < 0:
+        a = a << (-s)
+    return a
+
+
+@njit(inline="always", cache=True)
+def random_word(cfg, rng, r, lfsr, slot, off):
+    """A ``k``-bit random word (uint64) for the comparator; ``k = cfg[RNG_BITS]``."""
+    kind = cfg[RNG_KIND]
+    k = cfg[RNG_BITS]
+    if kind == RNG_LFSR:
+        width = cfg[LFSR_WIDTH]
+        if cfg[LFSR_SHARED] == 0:  # per-p-bit register, advanced at each of its updates
+            mask = np.uint64(cfg[LFSR_MASK])
+            galois = cfg[LFSR_GALOIS] != 0
+            toggle = galois_toggle_mask(mask, width) if galois else np.uint64(0)
+            s = lfsr[r, slot]
+            for _ in range(cfg[LFSR_STEPS]):
+                s = lfsr_step(s, mask, toggle, width, cfg[LFSR_XNOR] != 0, galois)
+            lfsr[r, slot] = s
+        else:  # shared register (advanced once per sweep by the caller), window at ``off``
+            s = lfsr[r, slot] >> np.uint64(off)
+        if k >= 64:
+            return s
+        return s & ((np.uint64(1) << np.uint64(k)) - np.uint64(1))
+    x = next_u64(rng, r)
+    return x >> np.uint64(64 - k)
+
+
+@njit(inline="always", cache=True)
+def decide(cfg, real, gain, offset, stuck, lut, i, a_int, x_float, rng, r, lfsr, slot, off):
+    """New state (+1/-1, int8) of p-bit ``i`` given its raw input (see module docstring)."""
+    if stuck[i] != 0:
+        return stuck[i]
+    fixed = cfg[FIXED] != 0
+    if fixed:
+        a = accumulator_value(cfg, a_int)
+        x = a * real[LSB]
+    else:
+        a = np.int64(0)
+        x = x_float
+    analog = cfg[ANALOG] != 0
+    if analog:
+        noise = 0.0
+        if real[NOISE_SIGMA] > 0.0:
+            noise = real[NOISE_SIGMA] * gaussian(rng, r)
+        x = gain[i] * (x + offset[i] + noise)
+    w = random_word(cfg, rng, r, lfsr, slot, off)
+    k = cfg[RNG_BITS]
+    act = cfg[ACTIVATION]
+    if act == ACT_LUT:
+        if analog or not fixed:
+            idx = np.int64(round(x / real[LSB]))
+        else:
+            idx = a
+        size = lut.shape[0]
+        L = cfg[LUT_BITS]
+        if cfg[LUT_SYMMETRIC] != 0:
+            mag = -idx if idx < 0 else idx
+            t = lut[min(mag, size - 1)]
+        else:
+            t = lut[min(max(idx + size // 2, 0), size - 1)]
+        if k >= L:
+            plus = t > (w >> np.uint64(k - L))
+        else:
+            plus = (t >> np.uint64(L - k)) > w
+        if cfg[LUT_SYMMETRIC] != 0 and idx < 0:
+            plus = not plus
+        return np.int8(1) if plus else np.int8(-1)
+    bx = real[BETA] * x
+    if act == ACT_TANH:
+        p = 0.5 * (1.0 + fast_tanh(bx))
+    else:
+        p = 0.5 * (1.0 + min(max(bx, -1.0), 1.0))
+    return np.int8(1) if np.float64(w) < p * (2.0 ** k) else np.int8(-1)
+
+
+@njit(cache=True)
+def advance_shared(cfg, lfsr, r):
+    """Advance every shared register of replica ``r`` by ``cfg[LFSR_STEPS]`` shifts (once per sweep)."""
+    width = cfg[LFSR_WIDTH]
+    mask = np.uint64(cfg[LFSR_MASK])
+    galois = cfg[LFSR_GALOIS] != 0
+    toggle = galois_toggle_mask(mask, width) if galois else np.uint64(0)
+    for g in range(lfsr.shape[1]):
+        s = lfsr[r, g]
+        for _ in range(cfg[LFSR_STEPS]):
+            s = lfsr_step(s, mask, toggle, width, cfg[LFSR_XNOR] != 0, galois)
+        lfsr[r, g] = s

@@ -1,0 +1,324 @@
+r"""Engine conformance checks: a sampler agrees with exact enumeration, at tolerances from its own error bars.
+
+Like ``dimod.testing``, these helpers ship inside the package so that every
+engine -- and any sampler a user writes -- runs the same checks.  A sampler is
+wrapped as a callable ``run(model, seed) -> Samples``::
+
+    from pbitsim.simulate import simulate
+    from pbitsim.testing import assert_engine_conforms
+
+    def run(model, seed):
+        return simulate(model, "ideal", sweeps=2000, burn_in=100, replicas=32, seed=seed)
+
+    assert_engine_conforms(run, model, seed=1)
+
+Statistics
+----------
+The samples are grouped into ``B >= 16`` blocks: the replicas, or, with fewer
+replicas, contiguous batches of each chain (batch means; valid when a batch is
+much longer than the autocorrelation time).  For each observable ``O`` -- the
+marginals ``<m_i>``, the edge correlations ``<m_u m_v>`` and the energy
+``<E>`` -- the estimate is the mean of the block means and its standard error
+is ``se = sd(block means) / sqrt(B)``, floored at the i.i.d. error
+``sqrt(Var_p(O) / N)`` (``N`` samples in all, ``Var_p`` under the law being
+tested) so that blocks which happen to agree exactly never give a zero error
+bar.  The samples agree with a law ``p`` when every
+``|z| = |estimate - <O>_p| / se`` is at most ``z_max`` (default 5).
+
+The pooled histogram of visited states is compared by ``KL(p_hat || p)``.
+Even a perfect sampler gives ``E KL ~ (K - 1) / (2 N_eff)`` for ``K`` states
+(less when most states are never visited), so the threshold is the mean plus
+``z_max`` standard deviations of the KL of ``N_eff`` i.i.d. draws from ``p``,
+simulated, with ``N_eff = N / tau`` and ``tau`` the largest integrated
+autocorrelation time among the observables above (block variance over i.i.d.
+variance, times the block length).  The largest ``tau`` makes ``N_eff``
+small and the threshold conservative.
+
+Power
+-----
+A check that passes a broken sampler is a defect.  :func:`assert_engine_conforms`
+therefore also asserts that the *same* estimates are rejected against the law
+at ``beta * wrong_beta_factor`` (default 1.1): the error bars are small enough
+to see a 10 % temperature error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .exact import ExactLaw, exact_law, kl_divergence, states_to_codes
+from .models import RBM
+
+__all__ = [
+    "BlockStatistics",
+    "KLCheck",
+    "assert_engine_conforms",
+    "assert_matches_law",
+    "assert_rejects_law",
+    "assert_samples_consistent",
+    "assert_seed_reproducible",
+    "block_statistics",
+    "kl_check",
+    "z_scores",
+]
+
+MIN_BLOCKS = 16
+
+
+@dataclass(frozen=True)
+class BlockStatistics:
+    """Estimates of the conformance observables from one run, with block standard errors.
+
+    Attributes
+    ----------
+    beta : float
+        Inverse temperature the run claims to sample.
+    n_samples : int
+        ``N``, samples pooled over replicas.
+    n_blocks : int
+        ``B``, blocks behind the standard errors (replicas or batches).
+    edges : int64 ndarray (2, n_edges)
+        Upper-triangle coupled pairs ``(u, v)`` of the model.
+    means, means_se : float64 ndarray (n,)
+        ``<m_i>`` and its block standard error.
+    edge_corr, edge_corr_se : float64 ndarray (n_edges,)
+        ``<m_u m_v>`` on the edges and its block standard error.
+    energy, energy_se : float
+        ``<E>`` (offset included) and its block standard error.
+    histogram : float64 ndarray (2**n,)
+        Pooled frequency of each state code (see :mod:`pbitsim.exact`).
+    tau : float
+        Largest integrated autocorrelation time (in samples) among the observables, >= 1.
+    """
+
+    beta: float
+    n_samples: int
+    n_blocks: int
+    edges: np.ndarray
+    means: np.ndarray
+    means_se: np.ndarray
+    edge_corr: np.ndarray
+    edge_corr_se: np.ndarray
+    energy: float
+    energy_se: float
+    histogram: np.ndarray
+    tau: float
+
+    @property
+    def n_effective(self) -> float:
+        """``N / tau``: the number of effectively independent samples."""
+        return self.n_samples / self.tau
+
+
+@dataclass(frozen=True)
+class KLCheck:
+    """``KL(p_hat || p)`` of the pooled histogram and the threshold a correct sampler stays below."""
+
+    kl: float
+    threshold: float
+    null_mean: float
+    null_sd: float
+    n_effective: float
+
+    @property
+    def passed(self) -> bool:
+        return self.kl <= self.threshold
+
+
+def _ising(model):
+    return model.to_ising() if isinstance(model, RBM) else model
+
+
+def _blocks(x, n_blocks_min):
+    """Reshape per-replica series ``x`` (R, S, ...) into block means (B, ...) and the block length."""
+    R, S = x.shape[:2]
+    per_rep = 1 if R >= n_blocks_min else -(-n_blocks_min // R)
+    if per_rep > S:
+        raise ValueError(f"need at least {n_blocks_min} blocks: {R} replicas of {S} samples are too few")
+    length = S // per_rep
+    x = x[:, :per_rep * length]
+    blocks = x.reshape((R, per_rep, length) + x.shape[2:]).mean(axis=2)
+    return blocks.reshape((R * per_rep,) + x.shape[2:]), length
+
+
+def _block_estimate(series, n_blocks_min):
+    """Mean, standard error and autocorrelation time of each column of ``series`` (R, S, k)."""
+    blocks, length = _blocks(series, n_blocks_min)
+    B = blocks.shape[0]
+    mean = blocks.mean(axis=0)
+    block_var = blocks.var(axis=0, ddof=1)
+    se = np.sqrt(block_var / B)
+    iid_var = series.reshape(-1, series.shape[-1]).var(axis=0)
+    ok = iid_var > 1e-12
+    tau = np.ones_like(mean)
+    tau[ok] = length * block_var[ok] / iid_var[ok]
+    return mean, se, np.clip(tau, 1.0, float(length)), B
+
+
+def block_statistics(samples, model, *, beta=None, min_blocks=MIN_BLOCKS) -> BlockStatistics:
+    """Block estimates of ``<m_i>``, edge ``<m_u m_v>``, ``<E>`` and the state histogram.
+
+    Parameters
+    ----------
+    samples : Samples
+        With stored states ``(replicas, samples, n)`` of ``model``'s spins.
+    model : IsingModel or RBM
+        Defines the edges and the energy (an RBM is taken as its exact spin model).
+    beta : float, optional
+        The inverse temperature the run should sample (default ``samples.beta``).
+    min_blocks : int
+        Smallest number of blocks behind a standard error (16).
+    """
+    model = _ising(model)
+    if samples.states is None:
+        raise ValueError("conformance checks need the stored states (store_states=True)")
+    states = np.asarray(samples.states)
+    if states.ndim != 3 or states.shape[-1] != model.n:
+        raise ValueError(f"states must be (replicas, samples, {model.n}), got {states.shape}")
+    R, S, n = states.shape
+    u, v, _ = model.edges()
+    m = states.astype(np.float64)
+    series = np.concatenate([m, m[:, :, u] * m[:, :, v],
+                             np.asarray(samples.energies, dtype=np.float64)[:, :, None]], axis=2)
+    mean, se, tau, B = _block_estimate(series, min_blocks)
+    E = u.shape[0]
+    hist = np.bincount(states_to_codes(states.reshape(-1, n)), minlength=1 << n) / (R * S)
+    return BlockStatistics(
+        beta=float(samples.beta if beta is None else beta), n_samples=R * S, n_blocks=B,
+        edges=np.stack([u, v]), means=mean[:n], means_se=se[:n],
+        edge_corr=mean[n:n + E], edge_corr_se=se[n:n + E],
+        energy=float(mean[-1]), energy_se=float(se[-1]), histogram=hist, tau=float(tau.max()))
+
+
+def z_scores(stats: BlockStatistics, law: ExactLaw) -> dict:
+    """``{"m": (n,), "mm": (n_edges,), "energy": (1,)}`` z-scores of the estimates against ``law``.
+
+    Each standard error is floored at the i.i.d. error ``sqrt(Var_law(O) / N)``.
+    """
+    N = stats.n_samples
+    u, v = stats.edges
+    exact_m = law.means
+    exact_mm = law.correlations[u, v]
+
+    def z(est, se, exact, var):
+        floor = np.sqrt(np.maximum(var, 0.0) / N)
+        err = np.maximum(se, floor)
+        diff = np.abs(np.asarray(est) - exact)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(err > 0, diff / np.where(err > 0, err, 1.0), np.where(diff > 1e-12, np.inf, 0.0))
+        return np.atleast_1d(out)
+
+    return {"m": z(stats.means, stats.means_se, exact_m, 1.0 - exact_m ** 2),
+            "mm": z(stats.edge_corr, stats.edge_corr_se, exact_mm, 1.0 - exact_mm ** 2),
+            "energy": z(stats.energy, stats.energy_se, law.mean_energy, law.energy_variance)}
+
+
+def _worst(stats, law):
+    """``(max |z|, description of the worst observable)``."""
+    zs = z_scores(stats, law)
+    name, k = max(((nm, int(np.argmax(a))) for nm, a in zs.items() if a.size),
+                  key=lambda t: zs[t[0]][t[1]])
+    u, v = stats.edges
+    if name == "m":
+        what = f"<m_{k}> = {stats.means[k]:.5f} ± {stats.means_se[k]:.5f}, exact {law.means[k]:.5f}"
+    elif name == "mm":
+        what = (f"<m_{u[k]} m_{v[k]}> = {stats.edge_corr[k]:.5f} ± {stats.edge_corr_se[k]:.5f}, "
+                f"exact {law.correlations[u[k], v[k]]:.5f}")
+    else:
+        what = f"<E> = {stats.energy:.5f} ± {stats.energy_se:.5f}, exact {law.mean_energy:.5f}"
+    return float(zs[name][k]), what
+
+
+def kl_check(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0, n_null=64, seed=0) -> KLCheck:
+    """``KL(p_hat || p)`` against the mean + ``z_max`` sd of its null law at ``N_eff`` i.i.d. samples."""
+    p = np.asarray(law.probs, dtype=np.float64)
+    n_eff = max(int(round(stats.n_effective)), 1)
+    rng = np.random.default_rng(seed)
+    null = np.empty(n_null)
+    for k in range(n_null):
+        null[k] = kl_divergence(rng.multinomial(n_eff, p) / n_eff, p)
+    mu, sd = float(null.mean()), float(null.std(ddof=1))
+    return KLCheck(kl_divergence(stats.histogram, p), mu + z_max * sd, mu, sd, stats.n_effective)
+
+
+def assert_samples_consistent(samples, model, *, replicas=None, n_samples=None, rtol=1e-9):
+    """Shapes and dtypes of a :class:`Samples`, ±1 states, and energies equal to ``model.energy(states)``.
+
+    ``states`` int8 ``(replicas, samples, n)``; ``energies`` float64 ``(replicas, samples)``
+    (offset included).
+    """
+    model = _ising(model)
+    st, en = samples.states, np.asarray(samples.energies)
+    assert st is not None, "states were not stored"
+    assert st.dtype == np.int8, f"states dtype {st.dtype}, expected int8"
+    assert st.ndim == 3 and st.shape[2] == model.n, f"states shape {st.shape}, expected (R, S, {model.n})"
+    assert en.dtype == np.float64, f"energies dtype {en.dtype}, expected float64"
+    assert en.shape == st.shape[:2], f"energies shape {en.shape} != states shape[:2] {st.shape[:2]}"
+    if replicas is not None:
+        assert st.shape[0] == replicas, f"{st.shape[0]} replicas, expected {replicas}"
+    if n_samples is not None:
+        assert st.shape[1] == n_samples, f"{st.shape[1]} samples per replica, expected {n_samples}"
+    bad = np.abs(st) != 1
+    assert not bad.any(), f"states hold values other than ±1, e.g. {st[bad][0]}"
+    expect = model.energy(st)
+    scale = 1.0 + np.abs(expect)
+    err = np.abs(en - expect) / scale
+    if err.size:
+        k = np.unravel_index(int(np.argmax(err)), err.shape)
+        assert err[k] <= rtol, (f"energy at replica {k[0]}, sample {k[1]} is {en[k]!r} but "
+                                f"model.energy(state) = {expect[k]!r}")
+
+
+def assert_matches_law(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0, kl=True, kl_seed=0):
+    """Every observable within ``z_max`` standard errors of ``law``; the KL below its null threshold."""
+    worst, what = _worst(stats, law)
+    assert worst <= z_max, (f"sampler disagrees with the exact law at beta={law.beta}: {what} "
+                            f"(|z| = {worst:.1f} > {z_max}; {stats.n_blocks} blocks, "
+                            f"{stats.n_samples} samples, tau ~ {stats.tau:.1f})")
+    if kl:
+        chk = kl_check(stats, law, z_max=z_max, seed=kl_seed)
+        assert chk.passed, (f"KL(p_hat || p) = {chk.kl:.4g} exceeds {chk.threshold:.4g} (null mean "
+                            f"{chk.null_mean:.4g} ± {chk.null_sd:.2g} at N_eff = {chk.n_effective:.0f})")
+
+
+def assert_rejects_law(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0):
+    """The power check: the same estimates are *rejected* (some ``|z| > z_max``) against a wrong ``law``."""
+    worst, what = _worst(stats, law)
+    assert worst > z_max, (f"the tolerance is too loose: the samples are also consistent with the law "
+                           f"at beta={law.beta} (max |z| = {worst:.1f} <= {z_max}; worst {what})")
+    return worst
+
+
+def assert_engine_conforms(run, model, *, seed=0, beta=None, z_max=5.0, kl=True,
+                           wrong_beta_factor=1.1, min_blocks=MIN_BLOCKS):
+    """Run ``run(model, seed)`` and assert it samples the exact Boltzmann law of ``model``.
+
+    Checks, in order: :func:`assert_samples_consistent`; every marginal, edge
+    correlation and the mean energy within ``z_max`` block standard errors of
+    :func:`pbitsim.exact.exact_law`; the state-histogram KL below its null
+    threshold (``kl=True``); and, unless ``wrong_beta_factor`` is None, that the
+    same estimates are rejected at ``beta * wrong_beta_factor``.
+
+    Returns
+    -------
+    (BlockStatistics, ExactLaw)
+    """
+    samples = run(model, seed)
+    assert_samples_consistent(samples, model)
+    stats = block_statistics(samples, model, beta=beta, min_blocks=min_blocks)
+    law = exact_law(_ising(model), stats.beta)
+    assert_matches_law(stats, law, z_max=z_max, kl=kl)
+    if wrong_beta_factor is not None:
+        assert_rejects_law(stats, exact_law(_ising(model), stats.beta * wrong_beta_factor), z_max=z_max)
+    return stats, law
+
+
+def assert_seed_reproducible(run, model, seed=0):
+    """Same seed: identical states and energies; another seed: different states."""
+    a, b, c = run(model, seed), run(model, seed), run(model, seed + 1)
+    np.testing.assert_array_equal(a.states, b.states, err_msg="same seed gave different states")
+    np.testing.assert_array_equal(a.energies, b.energies, err_msg="same seed gave different energies")
+    assert a.seed == b.seed == seed, f"recorded seed {a.seed} != {seed}"
+    assert not np.array_equal(a.states, c.states), "seeds differ but the states are identical"
+
