@@ -1,5 +1,21 @@
-"""pbitsim: hardware-emulation simulator for p-bit probabilistic computers."""
+"""pbitsim: hardware-emulation simulator for p-bit probabilistic computers.
+
+>>> import pbitsim as ps
+>>> chip = ps.load_chip("ideal")
+>>> run = ps.simulate(ps.IsingModel.from_dense([[0, 1], [1, 0]]), chip, sweeps=100, seed=1)
+"""
+from .chip import ChipSpec, list_chips, load_chip
 from .errors import ChipSpecError, ModelError, PbitsimError, TopologyError
+from .exact import exact_law
 from .models import RBM, IsingModel, load_model, save_model
+from .program import Program, place_model
+from .samples import Samples
+from .simulate import simulate
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "ChipSpec", "ChipSpecError", "IsingModel", "ModelError", "PbitsimError", "Program", "RBM",
+    "Samples", "TopologyError", "exact_law", "list_chips", "load_chip", "load_model",
+    "place_model", "save_model", "simulate",
+]

@@ -143,3 +143,27 @@ SCHEMA: dict[str, dict[str, Key]] = {
 }
 
 SECTIONS = tuple(s for s in SCHEMA if s) + ("topology",)
+
+
+def reference_markdown() -> str:
+    """The chip-description reference (``docs/chips.md``), generated from :data:`SCHEMA`."""
+    from .topologies import TOPOLOGY_KEYS, TOPOLOGY_REQUIRED_KEYS
+
+    out = ["# Chip description reference", "",
+           "Generated from `pbitsim/chip_schema.py` (`python -c \"import pbitsim.chip_schema as s; "
+           "print(s.reference_markdown())\" > docs/chips.md`). Units are in key names.", ""]
+    for section, keys in SCHEMA.items():
+        out += [f"## {'top level' if not section else '[' + section + ']'}", "",
+                "| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+        for name, key in keys.items():
+            types = "/".join(t.__name__ for t in key.types)
+            allowed = ", ".join(map(str, key.choices)) if key.choices else ""
+            out.append(f"| `{name}` | {types} | `{key.default!r}` | {allowed} | {key.doc.replace(chr(124), chr(92) + chr(124))} |")
+        out.append("")
+    out += ["## [topology]", "", "`kind` selects the graph; the other keys depend on it "
+            "(required keys in bold).", "", "| kind | keys |", "|---|---|"]
+    for kind, keys in TOPOLOGY_KEYS.items():
+        req = TOPOLOGY_REQUIRED_KEYS[kind]
+        out.append(f"| `{kind}` | " + ", ".join(f"**{k}**" if k in req else k for k in keys) + " |")
+    out.append("")
+    return "\n".join(out)

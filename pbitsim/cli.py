@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "models": "commands.models",
     "run": "commands.run",
     "bench": "commands.bench",
+    "demo": "commands.demo",
 }
 
 

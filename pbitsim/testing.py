@@ -25,14 +25,21 @@ tested) so that blocks which happen to agree exactly never give a zero error
 bar.  The samples agree with a law ``p`` when every
 ``|z| = |estimate - <O>_p| / se`` is at most ``z_max`` (default 5).
 
-The pooled histogram of visited states is compared by ``KL(p_hat || p)``.
-Even a perfect sampler gives ``E KL ~ (K - 1) / (2 N_eff)`` for ``K`` states
-(less when most states are never visited), so the threshold is the mean plus
-``z_max`` standard deviations of the KL of ``N_eff`` i.i.d. draws from ``p``,
-simulated, with ``N_eff = N / tau`` and ``tau`` the largest integrated
-autocorrelation time among the observables above (block variance over i.i.d.
-variance, times the block length).  The largest ``tau`` makes ``N_eff``
-small and the threshold conservative.
+The pooled histogram of visited states is compared with ``p`` through its
+half chi-square ``X = sum_k (p_hat_k - p_k)^2 / (2 p_k)`` (``KL(p_hat || p) ~ X``
+when every state is well sampled).  Even a perfect sampler gives
+``E X = sum_k Var(p_hat_k) / (2 p_k)``, which is ``(K - 1) / (2 N)`` for ``N``
+independent samples over ``K`` states and larger by the autocorrelation time
+for a Markov chain.  That noise level ``Q`` is estimated without bias from the
+spread of the per-block histograms, so ``U = X - Q`` has mean exactly zero for
+a correct sampler (whatever the autocorrelation or the number of unvisited
+states) and mean ``sum_k bias_k^2 / (2 p_k) > 0`` for a biased one.  ``U`` is a
+degenerate U-statistic over pairs of blocks,
+``U = mean_{b != b'} <x_b, x_b'>_w`` with ``x_b = p_hat^(b) - p`` and weights
+``w_k = 1 / (2 p_k)``, whose standard error comes from the same pairs; the
+histogram agrees with ``p`` when ``U / se(U) <= z_max``.  Since
+``KL(p_hat || p) <= 2 X``, the KL itself is then bounded by
+``2 (Q + z_max se(U))``, which is asserted too.
 
 Power
 -----
@@ -52,18 +59,19 @@ from .models import RBM
 
 __all__ = [
     "BlockStatistics",
-    "KLCheck",
+    "HistogramCheck",
     "assert_engine_conforms",
     "assert_matches_law",
     "assert_rejects_law",
     "assert_samples_consistent",
     "assert_seed_reproducible",
     "block_statistics",
-    "kl_check",
+    "histogram_check",
     "z_scores",
 ]
 
 MIN_BLOCKS = 16
+MAX_HISTOGRAM_SPINS = 16
 
 
 @dataclass(frozen=True)
@@ -86,10 +94,13 @@ class BlockStatistics:
         ``<m_u m_v>`` on the edges and its block standard error.
     energy, energy_se : float
         ``<E>`` (offset included) and its block standard error.
-    histogram : float64 ndarray (2**n,)
-        Pooled frequency of each state code (see :mod:`pbitsim.exact`).
+    codes : int64 ndarray (replicas, samples)
+        State code of every sample (see :mod:`pbitsim.exact`).
+    min_blocks : int
+        The blocking rule behind the standard errors (replicas, or batches of each chain).
     tau : float
-        Largest integrated autocorrelation time (in samples) among the observables, >= 1.
+        Largest integrated autocorrelation time (in samples) among the observables, >= 1
+        (block variance over i.i.d. variance, times the block length; for reports).
     """
 
     beta: float
@@ -102,7 +113,8 @@ class BlockStatistics:
     edge_corr_se: np.ndarray
     energy: float
     energy_se: float
-    histogram: np.ndarray
+    codes: np.ndarray
+    min_blocks: int
     tau: float
 
     @property
@@ -112,31 +124,51 @@ class BlockStatistics:
 
 
 @dataclass(frozen=True)
-class KLCheck:
-    """``KL(p_hat || p)`` of the pooled histogram and the threshold a correct sampler stays below."""
+class HistogramCheck:
+    """The state-histogram comparison (see the module docstring).
+
+    ``kl`` is ``KL(p_hat || p)``; ``chi2_half`` is ``X``; ``noise`` is ``Q``, the
+    run's own estimate of ``E X`` for a correct sampler (``(K-1)/(2 N_eff)``);
+    ``u = X - Q`` with standard error ``u_se``; ``kl_bound = 2 (Q + z_max u_se)``.
+    """
 
     kl: float
-    threshold: float
-    null_mean: float
-    null_sd: float
-    n_effective: float
+    chi2_half: float
+    noise: float
+    u: float
+    u_se: float
+    z_max: float
+    n_blocks: int
+
+    @property
+    def z(self) -> float:
+        return self.u / self.u_se if self.u_se > 0 else (0.0 if self.u <= 0 else float("inf"))
+
+    @property
+    def kl_bound(self) -> float:
+        return 2.0 * (self.noise + self.z_max * self.u_se)
 
     @property
     def passed(self) -> bool:
-        return self.kl <= self.threshold
+        return self.z <= self.z_max and self.kl <= self.kl_bound
 
 
 def _ising(model):
     return model.to_ising() if isinstance(model, RBM) else model
 
 
-def _blocks(x, n_blocks_min):
-    """Reshape per-replica series ``x`` (R, S, ...) into block means (B, ...) and the block length."""
-    R, S = x.shape[:2]
+def _block_layout(R, S, n_blocks_min):
+    """``(batches per replica, samples per batch)`` giving at least ``n_blocks_min`` blocks."""
     per_rep = 1 if R >= n_blocks_min else -(-n_blocks_min // R)
     if per_rep > S:
         raise ValueError(f"need at least {n_blocks_min} blocks: {R} replicas of {S} samples are too few")
-    length = S // per_rep
+    return per_rep, S // per_rep
+
+
+def _blocks(x, n_blocks_min):
+    """Reshape per-replica series ``x`` (R, S, ...) into block means (B, ...) and the block length."""
+    R, S = x.shape[:2]
+    per_rep, length = _block_layout(R, S, n_blocks_min)
     x = x[:, :per_rep * length]
     blocks = x.reshape((R, per_rep, length) + x.shape[2:]).mean(axis=2)
     return blocks.reshape((R * per_rep,) + x.shape[2:]), length
@@ -183,12 +215,13 @@ def block_statistics(samples, model, *, beta=None, min_blocks=MIN_BLOCKS) -> Blo
                              np.asarray(samples.energies, dtype=np.float64)[:, :, None]], axis=2)
     mean, se, tau, B = _block_estimate(series, min_blocks)
     E = u.shape[0]
-    hist = np.bincount(states_to_codes(states.reshape(-1, n)), minlength=1 << n) / (R * S)
+    codes = states_to_codes(states) if n <= MAX_HISTOGRAM_SPINS else np.zeros((R, 0), dtype=np.int64)
     return BlockStatistics(
         beta=float(samples.beta if beta is None else beta), n_samples=R * S, n_blocks=B,
         edges=np.stack([u, v]), means=mean[:n], means_se=se[:n],
         edge_corr=mean[n:n + E], edge_corr_se=se[n:n + E],
-        energy=float(mean[-1]), energy_se=float(se[-1]), histogram=hist, tau=float(tau.max()))
+        energy=float(mean[-1]), energy_se=float(se[-1]), codes=codes,
+        min_blocks=min_blocks, tau=float(tau.max()))
 
 
 def z_scores(stats: BlockStatistics, law: ExactLaw) -> dict:
@@ -230,16 +263,32 @@ def _worst(stats, law):
     return float(zs[name][k]), what
 
 
-def kl_check(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0, n_null=64, seed=0) -> KLCheck:
-    """``KL(p_hat || p)`` against the mean + ``z_max`` sd of its null law at ``N_eff`` i.i.d. samples."""
+def histogram_check(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0) -> HistogramCheck:
+    """Compare the state histogram with ``law`` by the block U-statistic of the module docstring."""
+    n = law.n
+    if n > MAX_HISTOGRAM_SPINS or stats.codes.shape[1] == 0:
+        raise ValueError(f"the histogram check needs n <= {MAX_HISTOGRAM_SPINS} spins, got {n}")
     p = np.asarray(law.probs, dtype=np.float64)
-    n_eff = max(int(round(stats.n_effective)), 1)
-    rng = np.random.default_rng(seed)
-    null = np.empty(n_null)
-    for k in range(n_null):
-        null[k] = kl_divergence(rng.multinomial(n_eff, p) / n_eff, p)
-    mu, sd = float(null.mean()), float(null.std(ddof=1))
-    return KLCheck(kl_divergence(stats.histogram, p), mu + z_max * sd, mu, sd, stats.n_effective)
+    K = p.shape[0]
+    R, S = stats.codes.shape
+    per_rep, length = _block_layout(R, S, stats.min_blocks)
+    B = R * per_rep
+    codes = stats.codes[:, :per_rep * length].reshape(B, length)
+    labels = np.repeat(np.arange(B, dtype=np.int64), length) * K + codes.reshape(-1)
+    freq = np.bincount(labels, minlength=B * K).reshape(B, K) / length  # (B, K) block histograms
+    pooled = freq.mean(axis=0)
+    support = p > 0
+    if np.any(pooled[~support] > 0):
+        return HistogramCheck(float("inf"), float("inf"), 0.0, float("inf"), 0.0, z_max, B)
+    x = freq[:, support] - p[support]
+    w = 0.5 / p[support]
+    gram = (x * w) @ x.T  # <x_b, x_b'>_w, (B, B)
+    off = ~np.eye(B, dtype=bool)
+    u = float(gram[off].mean())
+    u_se = float(np.sqrt(2.0 / (B * (B - 1)) * np.mean(gram[off] ** 2)))
+    chi2_half = float(np.sum(w * (pooled[support] - p[support]) ** 2))
+    noise = float(np.sum(w * freq[:, support].var(axis=0, ddof=1)) / B)
+    return HistogramCheck(kl_divergence(pooled, p), chi2_half, noise, u, u_se, float(z_max), B)
 
 
 def assert_samples_consistent(samples, model, *, replicas=None, n_samples=None, rtol=1e-9):
@@ -270,48 +319,58 @@ def assert_samples_consistent(samples, model, *, replicas=None, n_samples=None, 
                                 f"model.energy(state) = {expect[k]!r}")
 
 
-def assert_matches_law(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0, kl=True, kl_seed=0):
-    """Every observable within ``z_max`` standard errors of ``law``; the KL below its null threshold."""
+def assert_matches_law(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0, histogram=True):
+    """Every observable within ``z_max`` standard errors of ``law``; the state histogram too."""
     worst, what = _worst(stats, law)
     assert worst <= z_max, (f"sampler disagrees with the exact law at beta={law.beta}: {what} "
                             f"(|z| = {worst:.1f} > {z_max}; {stats.n_blocks} blocks, "
                             f"{stats.n_samples} samples, tau ~ {stats.tau:.1f})")
-    if kl:
-        chk = kl_check(stats, law, z_max=z_max, seed=kl_seed)
-        assert chk.passed, (f"KL(p_hat || p) = {chk.kl:.4g} exceeds {chk.threshold:.4g} (null mean "
-                            f"{chk.null_mean:.4g} ± {chk.null_sd:.2g} at N_eff = {chk.n_effective:.0f})")
+    if histogram:
+        chk = histogram_check(stats, law, z_max=z_max)
+        assert chk.z <= z_max, (
+            f"state histogram disagrees with the exact law at beta={law.beta}: X = {chk.chi2_half:.4g} "
+            f"exceeds its noise level Q = {chk.noise:.4g} by {chk.u:.3g} ± {chk.u_se:.2g} "
+            f"(z = {chk.z:.1f} > {z_max})")
+        assert chk.kl <= chk.kl_bound, (
+            f"KL(p_hat || p) = {chk.kl:.4g} exceeds 2 (Q + {z_max} se) = {chk.kl_bound:.4g}")
+        return chk
+    return None
 
 
 def assert_rejects_law(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0):
-    """The power check: the same estimates are *rejected* (some ``|z| > z_max``) against a wrong ``law``."""
+    """The power check: the same estimates are *rejected* against a wrong ``law``.
+
+    Some observable's ``|z|`` must exceed ``z_max``; returns that largest ``|z|``.
+    """
     worst, what = _worst(stats, law)
     assert worst > z_max, (f"the tolerance is too loose: the samples are also consistent with the law "
                            f"at beta={law.beta} (max |z| = {worst:.1f} <= {z_max}; worst {what})")
     return worst
 
 
-def assert_engine_conforms(run, model, *, seed=0, beta=None, z_max=5.0, kl=True,
+def assert_engine_conforms(run, model, *, seed=0, beta=None, z_max=5.0, histogram=True,
                            wrong_beta_factor=1.1, min_blocks=MIN_BLOCKS):
     """Run ``run(model, seed)`` and assert it samples the exact Boltzmann law of ``model``.
 
     Checks, in order: :func:`assert_samples_consistent`; every marginal, edge
     correlation and the mean energy within ``z_max`` block standard errors of
-    :func:`pbitsim.exact.exact_law`; the state-histogram KL below its null
-    threshold (``kl=True``); and, unless ``wrong_beta_factor`` is None, that the
-    same estimates are rejected at ``beta * wrong_beta_factor``.
+    :func:`pbitsim.exact.exact_law` at ``beta`` (default: the run's own);
+    the state histogram (``histogram=True``, see :func:`histogram_check`); and,
+    unless ``wrong_beta_factor`` is None, that the same estimates are rejected
+    at ``beta * wrong_beta_factor`` (the power check).
 
     Returns
     -------
-    (BlockStatistics, ExactLaw)
+    (BlockStatistics, ExactLaw, HistogramCheck or None)
     """
     samples = run(model, seed)
     assert_samples_consistent(samples, model)
     stats = block_statistics(samples, model, beta=beta, min_blocks=min_blocks)
     law = exact_law(_ising(model), stats.beta)
-    assert_matches_law(stats, law, z_max=z_max, kl=kl)
+    chk = assert_matches_law(stats, law, z_max=z_max, histogram=histogram)
     if wrong_beta_factor is not None:
         assert_rejects_law(stats, exact_law(_ising(model), stats.beta * wrong_beta_factor), z_max=z_max)
-    return stats, law
+    return stats, law, chk
 
 
 def assert_seed_reproducible(run, model, seed=0):
