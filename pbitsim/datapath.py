@@ -100,7 +100,11 @@ def _variation(chip, n, order):
 
 
 def _mismatch(chip, J_csr):
-    """Directed (row = receiving p-bit) coupling values with multiplicative/additive mismatch."""
+    """Directed (row = receiving p-bit) coupling values with multiplicative/additive mismatch.
+
+    ``J_csr`` must be in physical order with sorted indices, so that the draw
+    (like every other device-variation draw) does not depend on the kernel order.
+    """
     w = chip.weights
     data = J_csr.data.astype(np.float64).copy()
     if w.mismatch_rel_sigma > 0 or w.mismatch_abs_sigma > 0:
@@ -110,14 +114,34 @@ def _mismatch(chip, J_csr):
     return data
 
 
+def _permute_csr(J, order):
+    """``(J[order][:, order]`` with sorted indices, ``src``): ``src[k]`` is the index in ``J.data``
+    of stored entry ``k`` of the permuted matrix."""
+    tag = csr_matrix((np.arange(1, J.nnz + 1, dtype=np.float64), J.indices, J.indptr), shape=J.shape)
+    P = tag[order][:, order].tocsr()
+    P.sort_indices()
+    src = np.rint(P.data).astype(np.int64) - 1
+    return csr_matrix((J.data[src], P.indices, P.indptr), shape=J.shape), src
+
+
+def _report_dict(rep):
+    return {"n": rep.n, "max_abs_error": rep.max_abs_error, "rms_error": rep.rms_error,
+            "fraction_clipped": rep.fraction_clipped, "max_abs_in": rep.max_abs_in,
+            "max_abs_out": rep.max_abs_out}
+
+
 def build_datapath(chip, physical, beta, order, *, lfsr_seed=0, replicas=1) -> Datapath:
     """Kernel arrays for ``physical`` (an IsingModel) on ``chip``, nodes in ``order``."""
     order = np.asarray(order, dtype=np.int64)
     n = physical.n
-    J = physical.J[order][:, order].tocsr()
-    J.sort_indices()
+    # Everything drawn per coupling or per p-bit (mismatch, stochastic rounding) is drawn in
+    # physical order and then permuted, so the chip is the same whatever the schedule's order.
+    Jp = physical.J.tocsr(copy=True)
+    Jp.sort_indices()
+    J, src = _permute_csr(Jp, order)
     h = physical.h[order]
-    wdata = _mismatch(chip, J)
+    wphys = _mismatch(chip, Jp)
+    wdata = wphys[src]
     fixed = chip.is_fixed_point
     cfg = np.zeros(K.N_CFG, dtype=np.int64)
     real = np.zeros(K.N_REAL, dtype=np.float64)
@@ -125,9 +149,11 @@ def build_datapath(chip, physical, beta, order, *, lfsr_seed=0, replicas=1) -> D
     wf = bf = af = None
     if fixed:
         wf, bf, af = _fmt(chip.weights), _fmt(chip.bias), _fmt(chip.accumulator)
-        wint, wrep = wf.quantize_with_report(wdata, seed=chip.pbit.variation_seed)
-        hint, hrep = bf.quantize_with_report(h, seed=chip.pbit.variation_seed)
-        wcodes, hcodes = wf.to_int(wdata, seed=chip.pbit.variation_seed), bf.to_int(h, seed=chip.pbit.variation_seed)
+        seed = chip.pbit.variation_seed
+        _, wrep = wf.quantize_with_report(wphys, seed=seed)
+        _, hrep = bf.quantize_with_report(physical.h, seed=seed)
+        wcodes = wf.to_int(wphys, seed=seed)[src]
+        hcodes = bf.to_int(physical.h, seed=seed)[order]
         F = max(wf.frac_bits, bf.frac_bits)
         wcodes = wcodes << (F - wf.frac_bits)
         hcodes = hcodes << (F - bf.frac_bits)
@@ -137,26 +163,28 @@ def build_datapath(chip, physical, beta, order, *, lfsr_seed=0, replicas=1) -> D
         cfg[K.ALIGN_UP] = max(af.frac_bits - F, 0)
         cfg[K.ALIGN_DOWN] = max(F - af.frac_bits, 0)
         cfg[K.BETA_SHIFT] = chip.accumulator.beta_shift
-        lsb = af.lsb * 2.0 ** chip.accumulator.beta_shift
-        report.update(weights=str(wrep), bias=str(hrep), weight_format=str(wf), bias_format=str(bf),
-                      accumulator_format=str(af))
+        acc_lsb = af.lsb
+        report.update(weights=_report_dict(wrep), bias=_report_dict(hrep), weight_format=str(wf),
+                      bias_format=str(bf), accumulator_format=str(af))
         wflt, hflt = np.zeros(0), np.zeros(0)
     else:
         wcodes, hcodes = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         wflt, hflt = wdata, h.astype(np.float64)
-        lsb = 2.0 ** -chip.accumulator.frac_bits  # LUT index resolution for a float datapath
+        acc_lsb = 2.0 ** -chip.accumulator.frac_bits  # LUT index resolution for a float datapath
+    lsb = acc_lsb * 2.0 ** chip.accumulator.beta_shift  # value of one step of the (shifted) LUT index
     real[K.BETA] = beta
     real[K.LSB] = lsb
     real[K.NOISE_SIGMA] = chip.pbit.input_noise_sigma
     act = chip.pbit.activation
     cfg[K.ACTIVATION] = _activation_code(act)
-    lut = build_lut(chip, beta, lsb) if act == "lut" else np.zeros(1, dtype=np.uint64)
+    lut = build_lut(chip, beta, acc_lsb) if act == "lut" else np.zeros(1, dtype=np.uint64)
     cfg[K.LUT_SYMMETRIC] = int(chip.pbit.lut_symmetric)
     cfg[K.LUT_BITS] = chip.pbit.lut_output_bits
     kind, bits, mask, taps = _rng_config(chip)
     cfg[K.RNG_KIND], cfg[K.RNG_BITS] = kind, bits
     r = chip.rng
-    cfg[K.LFSR_WIDTH], cfg[K.LFSR_MASK] = r.width, mask
+    cfg[K.LFSR_WIDTH] = r.width
+    cfg[K.LFSR_MASK] = mask - (1 << 64) if mask >= 1 << 63 else mask  # uint64 bits stored in an int64
     cfg[K.LFSR_XNOR], cfg[K.LFSR_GALOIS] = int(r.feedback == "xnor"), int(r.structure == "galois")
     cfg[K.LFSR_STEPS] = r.steps_per_update
     cfg[K.LFSR_SHARED] = int(r.shared)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .engines import chromatic as chromatic_engine
+from .engines import event as event_engine
 from .engines import datapath as datapath_engine
 from .engines import sequential as sequential_engine
 from .engines.schedule import make_schedule
@@ -12,7 +13,8 @@ ENGINES = ("chromatic", "naive_parallel", "sequential", "clocked", "asynchronous
 
 
 def simulate(model_or_program, chip="ideal", *, sweeps, burn_in=0, thin=1, replicas=1, beta=1.0,
-             seed=None, engine=None, store_states=True, moments=False, initial=None):
+             seed=None, engine=None, store_states=True, moments=False, initial=None,
+             duration_ns=None, sample_period_ns=None, burn_in_ns=None, record_flips=False, timing=None):
     """Sample a model (or a compiled :class:`Program`) on a chip.
 
     Parameters
@@ -35,6 +37,15 @@ def simulate(model_or_program, chip="ideal", *, sweeps, burn_in=0, thin=1, repli
         Keep every sample's state (``(replicas, samples, n)`` int8); turn off for big runs.
     moments : bool
         Accumulate ``<m_i>`` and edge ``<m_u m_v>`` per replica while running.
+    duration_ns, sample_period_ns, burn_in_ns : float, optional
+        Event engine (clock modes ``asynchronous`` and ``clocked``) only: chip-time
+        window overriding ``sweeps``, ``thin`` and ``burn_in`` (which count sweeps of
+        ``neuron_time_ns``, or of ``n_colors`` clock cycles; see :mod:`pbitsim.engines.event`).
+    record_flips : bool
+        Event engine only: put the log of every flip (time, p-bit, value) in
+        ``info["flip_log"]``.
+    timing : pbitsim.timing.TimingSpec, optional
+        Event engine only: hand-made timing instead of the one drawn from the chip.
 
     Returns
     -------
@@ -46,14 +57,33 @@ def simulate(model_or_program, chip="ideal", *, sweeps, burn_in=0, thin=1, repli
     if mode not in ENGINES:
         raise ChipSpecError(f"unknown engine {mode!r}; allowed: {', '.join(ENGINES)}")
     if mode in ("chromatic", "naive_parallel", "sequential") and not program.chip.is_ideal_datapath:
-        if moments:
-            raise ChipSpecError("moments=True is not available with a hardware datapath; use the stored states")
-        return datapath_engine.run(program, schedule, mode=mode, store_states=store_states, initial=initial)
+        samples = datapath_engine.run(program, schedule, mode=mode, store_states=store_states or moments,
+                                      initial=initial)
+        return with_moments(samples, store_states) if moments else samples
     if mode in ("chromatic", "naive_parallel"):
         return chromatic_engine.run(program, schedule, mode=mode, store_states=store_states,
                                     moments=moments, initial=initial)
     if mode == "sequential":
-        return sequential_engine.run(program, schedule, scan=program.chip.clock.scan,
-                                     store_states=store_states, initial=initial)
-    raise ChipSpecError(f"chip {program.chip.name!r}: clock mode {mode!r} needs the event-driven "
-                        "engine, which this version does not have yet")
+        samples = sequential_engine.run(program, schedule, scan=program.chip.clock.scan,
+                                        store_states=store_states or moments, initial=initial)
+        return with_moments(samples, store_states) if moments else samples
+    if not program.chip.is_ideal_datapath:  # mode is "clocked" or "asynchronous"
+        raise ChipSpecError(f"chip {program.chip.name!r}: the event-driven engine ({mode}) runs the ideal "
+                            "float datapath only; this chip has fixed point, a lookup table, an LFSR or "
+                            "device variation")
+    return event_engine.run(program, schedule, mode=mode, timing=timing, duration_ns=duration_ns,
+                            sample_period_ns=sample_period_ns, burn_in_ns=burn_in_ns,
+                            store_states=store_states, moments=moments, initial=initial,
+                            record_flips=record_flips)
+
+
+def with_moments(samples, keep_states=True):
+    """Add per-replica ``<m_i>`` and edge ``<m_u m_v>`` computed from stored states."""
+    import dataclasses
+
+    import numpy as np
+
+    st = samples.states.astype(np.float64)
+    u, v, _ = samples.program.physical.edges()
+    return dataclasses.replace(samples, mean_m=st.mean(axis=1), mean_mm=(st[:, :, u] * st[:, :, v]).mean(axis=1),
+                               edges=np.stack([u, v]), states=samples.states if keep_states else None)

@@ -139,10 +139,17 @@ class HistogramCheck:
     u_se: float
     z_max: float
     n_blocks: int
+    n_states: int
 
     @property
     def z(self) -> float:
         return self.u / self.u_se if self.u_se > 0 else (0.0 if self.u <= 0 else float("inf"))
+
+    @property
+    def n_effective(self) -> float:
+        """``(K - 1) / (2 Q)``: the i.i.d. sample count with the same histogram noise (all ``K`` states
+        well sampled; in the sparse regime it is only a lower bound)."""
+        return (self.n_states - 1) / (2.0 * self.noise) if self.noise > 0 else float("inf")
 
     @property
     def kl_bound(self) -> float:
@@ -151,6 +158,12 @@ class HistogramCheck:
     @property
     def passed(self) -> bool:
         return self.z <= self.z_max and self.kl <= self.kl_bound
+
+
+def _require(condition, message):
+    """Raise :class:`AssertionError` with ``message`` unless ``condition`` (works under ``python -O``)."""
+    if not condition:
+        raise AssertionError(message)
 
 
 def _ising(model):
@@ -279,7 +292,7 @@ def histogram_check(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0) -> Hist
     pooled = freq.mean(axis=0)
     support = p > 0
     if np.any(pooled[~support] > 0):
-        return HistogramCheck(float("inf"), float("inf"), 0.0, float("inf"), 0.0, z_max, B)
+        return HistogramCheck(float("inf"), float("inf"), 0.0, float("inf"), 0.0, z_max, B, K)
     x = freq[:, support] - p[support]
     w = 0.5 / p[support]
     gram = (x * w) @ x.T  # <x_b, x_b'>_w, (B, B)
@@ -288,7 +301,7 @@ def histogram_check(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0) -> Hist
     u_se = float(np.sqrt(2.0 / (B * (B - 1)) * np.mean(gram[off] ** 2)))
     chi2_half = float(np.sum(w * (pooled[support] - p[support]) ** 2))
     noise = float(np.sum(w * freq[:, support].var(axis=0, ddof=1)) / B)
-    return HistogramCheck(kl_divergence(pooled, p), chi2_half, noise, u, u_se, float(z_max), B)
+    return HistogramCheck(kl_divergence(pooled, p), chi2_half, noise, u, u_se, float(z_max), B, K)
 
 
 def assert_samples_consistent(samples, model, *, replicas=None, n_samples=None, rtol=1e-9):
@@ -299,40 +312,41 @@ def assert_samples_consistent(samples, model, *, replicas=None, n_samples=None, 
     """
     model = _ising(model)
     st, en = samples.states, np.asarray(samples.energies)
-    assert st is not None, "states were not stored"
-    assert st.dtype == np.int8, f"states dtype {st.dtype}, expected int8"
-    assert st.ndim == 3 and st.shape[2] == model.n, f"states shape {st.shape}, expected (R, S, {model.n})"
-    assert en.dtype == np.float64, f"energies dtype {en.dtype}, expected float64"
-    assert en.shape == st.shape[:2], f"energies shape {en.shape} != states shape[:2] {st.shape[:2]}"
+    _require(st is not None, "states were not stored")
+    _require(st.dtype == np.int8, f"states dtype {st.dtype}, expected int8")
+    _require(st.ndim == 3 and st.shape[2] == model.n, f"states shape {st.shape}, expected (R, S, {model.n})")
+    _require(en.dtype == np.float64, f"energies dtype {en.dtype}, expected float64")
+    _require(en.shape == st.shape[:2], f"energies shape {en.shape} != states shape[:2] {st.shape[:2]}")
     if replicas is not None:
-        assert st.shape[0] == replicas, f"{st.shape[0]} replicas, expected {replicas}"
+        _require(st.shape[0] == replicas, f"{st.shape[0]} replicas, expected {replicas}")
     if n_samples is not None:
-        assert st.shape[1] == n_samples, f"{st.shape[1]} samples per replica, expected {n_samples}"
+        _require(st.shape[1] == n_samples, f"{st.shape[1]} samples per replica, expected {n_samples}")
     bad = np.abs(st) != 1
-    assert not bad.any(), f"states hold values other than ±1, e.g. {st[bad][0]}"
+    if bad.any():
+        raise AssertionError(f"states hold values other than ±1, e.g. {st[bad][0]}")
     expect = model.energy(st)
     scale = 1.0 + np.abs(expect)
     err = np.abs(en - expect) / scale
     if err.size:
         k = np.unravel_index(int(np.argmax(err)), err.shape)
-        assert err[k] <= rtol, (f"energy at replica {k[0]}, sample {k[1]} is {en[k]!r} but "
-                                f"model.energy(state) = {expect[k]!r}")
+        _require(err[k] <= rtol, f"energy at replica {k[0]}, sample {k[1]} is {en[k]!r} but "
+                                 f"model.energy(state) = {expect[k]!r}")
 
 
 def assert_matches_law(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0, histogram=True):
     """Every observable within ``z_max`` standard errors of ``law``; the state histogram too."""
     worst, what = _worst(stats, law)
-    assert worst <= z_max, (f"sampler disagrees with the exact law at beta={law.beta}: {what} "
-                            f"(|z| = {worst:.1f} > {z_max}; {stats.n_blocks} blocks, "
-                            f"{stats.n_samples} samples, tau ~ {stats.tau:.1f})")
+    _require(worst <= z_max, f"sampler disagrees with the exact law at beta={law.beta}: {what} "
+                             f"(|z| = {worst:.1f} > {z_max}; {stats.n_blocks} blocks, "
+                             f"{stats.n_samples} samples, tau ~ {stats.tau:.1f})")
     if histogram:
         chk = histogram_check(stats, law, z_max=z_max)
-        assert chk.z <= z_max, (
-            f"state histogram disagrees with the exact law at beta={law.beta}: X = {chk.chi2_half:.4g} "
-            f"exceeds its noise level Q = {chk.noise:.4g} by {chk.u:.3g} ± {chk.u_se:.2g} "
-            f"(z = {chk.z:.1f} > {z_max})")
-        assert chk.kl <= chk.kl_bound, (
-            f"KL(p_hat || p) = {chk.kl:.4g} exceeds 2 (Q + {z_max} se) = {chk.kl_bound:.4g}")
+        _require(chk.z <= z_max,
+                 f"state histogram disagrees with the exact law at beta={law.beta}: X = {chk.chi2_half:.4g} "
+                 f"exceeds its noise level Q = {chk.noise:.4g} by {chk.u:.3g} ± {chk.u_se:.2g} "
+                 f"(z = {chk.z:.1f} > {z_max})")
+        _require(chk.kl <= chk.kl_bound,
+                 f"KL(p_hat || p) = {chk.kl:.4g} exceeds 2 (Q + {z_max} se) = {chk.kl_bound:.4g}")
         return chk
     return None
 
@@ -343,8 +357,8 @@ def assert_rejects_law(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0):
     Some observable's ``|z|`` must exceed ``z_max``; returns that largest ``|z|``.
     """
     worst, what = _worst(stats, law)
-    assert worst > z_max, (f"the tolerance is too loose: the samples are also consistent with the law "
-                           f"at beta={law.beta} (max |z| = {worst:.1f} <= {z_max}; worst {what})")
+    _require(worst > z_max, f"the tolerance is too loose: the samples are also consistent with the law "
+                            f"at beta={law.beta} (max |z| = {worst:.1f} <= {z_max}; worst {what})")
     return worst
 
 
@@ -378,6 +392,6 @@ def assert_seed_reproducible(run, model, seed=0):
     a, b, c = run(model, seed), run(model, seed), run(model, seed + 1)
     np.testing.assert_array_equal(a.states, b.states, err_msg="same seed gave different states")
     np.testing.assert_array_equal(a.energies, b.energies, err_msg="same seed gave different energies")
-    assert a.seed == b.seed == seed, f"recorded seed {a.seed} != {seed}"
-    assert not np.array_equal(a.states, c.states), "seeds differ but the states are identical"
+    _require(a.seed == b.seed == seed, f"recorded seed {a.seed} != {seed}")
+    _require(not np.array_equal(a.states, c.states), "seeds differ but the states are identical")
 

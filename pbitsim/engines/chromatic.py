@@ -2,18 +2,34 @@
 
 One clock cycle updates one colour class, so a sweep takes ``n_colors`` cycles
 of ``1 / frequency_mhz`` microseconds of chip time.
+
+Two kernel layouts (see :mod:`pbitsim.kernels.chromatic`): *single-chain*
+(one replica per thread at a time, cached fields, any mode) and
+*replica-major* (blocks of replicas as SIMD lanes, chromatic mode), chosen
+automatically from the replica count.  Both give every replica the same random
+numbers for the same seed, and results never depend on the thread count.
 """
 from __future__ import annotations
 
 import time
 
+import numba
 import numpy as np
 
-from ..kernels.chromatic import run_chromatic
+from ..errors import PbitsimError
+from ..kernels.chromatic import run_chromatic, run_chromatic_replica_major
+from ..kernels.rng import seed_streams
 from ..samples import Samples, Timing
-from .schedule import initial_states, replica_streams
+from .schedule import initial_states
 
 MODES = {"chromatic": 0, "naive_parallel": 1}
+LAYOUTS = ("auto", "single", "replica_major")
+#: RNG lane streams per replica; a colour is cut into chunks of ``2 * LANES`` p-bits.
+LANES = 16
+#: ``layout="auto"`` picks replica-major from this many replicas on (chromatic mode).
+REPLICA_MAJOR_MIN_REPLICAS = 16
+_BLOCK_MAX = 32  # replicas per replica-major block (SIMD lanes x unrolling)
+_BLOCK_MIN = 8
 
 
 def colour_ordered_csr(program):
@@ -30,44 +46,112 @@ def colour_ordered_csr(program):
             color_ptr.astype(np.int64))
 
 
+def sell_layout(indptr, indices, weights, color_ptr, chunk):
+    """Sliced-ELL neighbour lists for the replica-major kernel.
+
+    Each colour is cut into chunks of ``chunk`` consecutive positions; chunk
+    ``k`` holds ``D_k`` (its largest degree) rows of ``chunk`` entries: entry
+    ``chunk_off[k] + j*chunk + l`` is the ``j``-th neighbour (CSR order) of
+    position ``l`` of the chunk, padded with node ``n`` and weight 0.
+
+    Returns ``(color_ptr, chunk_ptr, chunk_off, nbr, w)`` (int64, int64, int64,
+    int32, float64); colour ``c`` owns chunks ``chunk_ptr[c]:chunk_ptr[c+1]``.
+    """
+    n = indptr.shape[0] - 1
+    sizes = np.diff(color_ptr)
+    chunk_ptr = np.concatenate([[0], np.cumsum((sizes + chunk - 1) // chunk)]).astype(np.int64)
+    colour = np.repeat(np.arange(sizes.shape[0]), sizes)
+    local = np.arange(n) - color_ptr[colour]
+    chunk_of = chunk_ptr[colour] + local // chunk
+    lane = local % chunk
+    deg = np.diff(indptr)
+    width = np.zeros(int(chunk_ptr[-1]), dtype=np.int64)
+    np.maximum.at(width, chunk_of, deg)
+    chunk_off = np.concatenate([[0], np.cumsum(width * chunk)]).astype(np.int64)
+    nbr = np.full(int(chunk_off[-1]), n, dtype=np.int32)
+    w = np.zeros(int(chunk_off[-1]))
+    row = np.repeat(np.arange(n), deg)
+    dest = chunk_off[chunk_of[row]] + (np.arange(indptr[-1]) - indptr[row]) * chunk + lane[row]
+    nbr[dest] = indices
+    w[dest] = weights
+    return color_ptr.astype(np.int64), chunk_ptr, chunk_off, nbr, w
+
+
+def choose_layout(mode, replicas):
+    """``"replica_major"`` for chromatic runs with many replicas, else ``"single"``."""
+    return "replica_major" if mode == "chromatic" and replicas >= REPLICA_MAJOR_MIN_REPLICAS else "single"
+
+
+def _blocking(replicas):
+    """``(n_blocks, block)`` for the replica-major kernel (at least one block per thread)."""
+    n_blocks = max(-(-replicas // _BLOCK_MAX), min(numba.get_num_threads(), replicas // _BLOCK_MIN), 1)
+    block = -(-replicas // n_blocks)
+    return n_blocks, -(-block // 4) * 4
+
+
 def run(program, schedule, *, mode="chromatic", store_states=True, moments=False, initial=None):
     """Run the chromatic kernel on ``program`` and return :class:`Samples` in physical order."""
+    return run_layout(program, schedule, "auto", mode=mode, store_states=store_states,
+                      moments=moments, initial=initial)
+
+
+def run_layout(program, schedule, layout, *, mode="chromatic", store_states=True, moments=False,
+               initial=None):
+    """:func:`run` with an explicit kernel layout: ``"auto"``, ``"single"`` or ``"replica_major"``."""
+    if mode not in MODES:
+        raise PbitsimError(f"unknown chromatic-engine mode {mode!r}; allowed: {', '.join(MODES)}")
+    if layout not in LAYOUTS:
+        raise PbitsimError(f"unknown layout {layout!r}; allowed: {', '.join(LAYOUTS)}")
+    if layout == "auto":
+        layout = choose_layout(mode, schedule.replicas)
+    if layout == "replica_major" and mode != "chromatic":
+        raise PbitsimError("the replica-major layout runs chromatic mode only")
     perm, indptr, indices, weights, h, color_ptr = colour_ordered_csr(program)
     if mode == "naive_parallel":  # one "colour" holding every p-bit
         color_ptr = np.array([0, h.shape[0]], dtype=np.int64)
     n = h.shape[0]
     R, S = schedule.replicas, schedule.n_samples
-    state = initial_states(n, R, schedule.seed, initial)[:, perm].copy()
-    rng = replica_streams(schedule.seed, R)
-    out_states = np.zeros((R, S if store_states else 0, n), dtype=np.int8)
-    out_energies = np.zeros((R, S), dtype=np.float64)
+    state = initial_states(n, R, schedule.seed, initial)[:, perm]
     inv = np.empty(n, dtype=np.int64)
     inv[perm] = np.arange(n)
     if moments:
         u, v, _ = program.physical.edges()
         edges_phys = np.stack([u, v])
         edges = np.stack([inv[u], inv[v]]).astype(np.int32)
-        sum_m = np.zeros((R, n))
-        sum_mm = np.zeros((R, edges.shape[1]))
     else:
         edges_phys = None
         edges = np.zeros((2, 0), dtype=np.int32)
-        sum_m = np.zeros((R, 0))
-        sum_mm = np.zeros((R, 0))
+    out = (np.zeros((R, S if store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
+           np.zeros((R, n if moments else 0)), np.zeros((R, edges.shape[1])))
     sched = np.array([schedule.burn_in, S, schedule.thin, MODES[mode]], dtype=np.int64)
-    t0 = time.perf_counter()
-    run_chromatic(indptr, indices, weights, h, color_ptr, schedule.beta, state, rng, sched,
-                  edges, out_states, out_energies, sum_m, sum_mm)
-    wall = time.perf_counter() - t0
+    graph = (indptr, indices, weights, h)
+    if layout == "single":
+        rng = seed_streams(schedule.seed, R * LANES).reshape(R, LANES, 2).transpose(0, 2, 1).copy()
+        state = np.ascontiguousarray(state)
+        t0 = time.perf_counter()
+        run_chromatic(graph, color_ptr, float(schedule.beta), state, rng, sched, edges, out)
+        wall = time.perf_counter() - t0
+    else:
+        sell = sell_layout(indptr, indices, weights, color_ptr, 2 * LANES)
+        n_blocks, block = _blocking(R)
+        pad = n_blocks * block
+        cols = np.zeros((pad, n + 1), dtype=np.int8)
+        cols[:R, :n] = state
+        blocks = np.ascontiguousarray(cols.reshape(n_blocks, block, n + 1).transpose(0, 2, 1))
+        streams = seed_streams(schedule.seed, pad * LANES).reshape(n_blocks, block, LANES, 2)
+        rng = np.ascontiguousarray(streams.transpose(0, 3, 2, 1))
+        t0 = time.perf_counter()
+        run_chromatic_replica_major(graph, sell, float(schedule.beta), blocks, rng, sched, edges, out)
+        wall = time.perf_counter() - t0
+    out_states, out_energies, sum_m, sum_mm = out
     out_energies += program.physical.offset
     sweeps = schedule.total_sweeps
     freq_mhz = program.chip.clock.frequency_mhz
     n_cycles = sweeps * (program.colouring.n_colors if mode == "chromatic" else 1)
     timing = Timing(wall, sweeps * n * R, sweeps, simulated_ns=1e3 * n_cycles / freq_mhz)
-    states = out_states[:, :, inv] if store_states else None
     return Samples(
-        states=states, energies=out_energies, beta=schedule.beta, seed=schedule.seed, engine=mode,
-        chip=program.chip.name, timing=timing,
+        states=out_states[:, :, inv] if store_states else None, energies=out_energies,
+        beta=schedule.beta, seed=schedule.seed, engine=mode, chip=program.chip.name, timing=timing,
         mean_m=(sum_m[:, inv] / S) if moments else None,
         mean_mm=(sum_mm / S) if moments else None, edges=edges_phys, program=program,
-        info={"n_colors": int(program.colouring.n_colors)})
+        info={"n_colors": int(program.colouring.n_colors), "layout": layout})

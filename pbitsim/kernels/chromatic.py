@@ -1,174 +1,297 @@
 r"""Chromatic (graph-coloured) Gibbs kernels over plain arrays, float datapath.
 
-Update rule (bipolar p-bit): ``m_i <- sgn(tanh(beta * I_i) - r)``, ``r ~ U(-1, 1)``,
+Update rule (bipolar p-bit): ``m_i <- sgn(tanh(beta * I_i) - u)``, ``u ~ U(-1, 1)``,
 ``I_i = h_i + sum_j J_ij m_j``.  Colour classes are updated in sequence; all
 p-bits of one colour read the same state, which is exact Gibbs sampling
-because a colour class has no internal edge.
+because a colour class has no internal edge.  ``tanh`` is
+:func:`~pbitsim.kernels.activation.fast_tanh` (absolute error < 2e-6); every
+uniform carries 32 random bits, ``u = (j + 1/2) 2^-31`` with ``j`` a signed
+32-bit word, so ``P(m_i = +1)`` is ``(1 + tanh(beta I_i)) / 2`` to within 1e-6.
 
-Array conventions (shared by every kernel here)
------------------------------------------------
-Nodes are relabelled so that colour ``c`` is the contiguous range
-``color_ptr[c] : color_ptr[c+1]``.
+Two data layouts, one law and one random-number assignment
+-----------------------------------------------------------
+Nodes are relabelled so colour ``c`` is the contiguous range
+``color_ptr[c] : color_ptr[c+1]``.  A colour is cut into *chunks* of
+``C = 2 L`` consecutive positions (the last one may be shorter).  Every replica
+owns ``L`` xoroshiro128+ *lane* streams; for each chunk every lane is advanced
+once and its 64-bit output gives two uniforms: the high word goes to chunk
+position ``l`` and the low word to position ``L + l``.  Both layouts below
+follow this rule exactly, so for a given seed they draw the same uniform for
+the same update; their inputs differ only in the last bits of rounding (see
+the layouts), so their trajectories agree except for a tie ``|tanh - u|`` below
+~1e-15.
 
-- ``indptr`` int64 (n+1,), ``indices`` int32 (nnz,), ``weights`` float64 (nnz,):
-  symmetric CSR coupling matrix J (both directions stored).
-- ``h`` float64 (n,); ``beta`` float.
-- ``state`` int8 (replicas, n), values -1/+1.
-- ``field`` float64 (replicas, n): cached inputs ``I = h + J m`` (kept exact
-  incrementally: a flip of ``m_i`` adds ``2 m_i J_ij`` to each neighbour).
-- ``energy`` float64 (replicas,): running ``E(m)`` without the constant offset.
-- ``rng`` uint64 (replicas, 2): one xoroshiro128+ stream per replica, so the
-  result does not depend on how replicas are split over threads.
+- **Single-chain** (:func:`run_chromatic`, any mode): one replica per
+  iteration of a ``prange``; float64 fields ``I`` cached and updated on flips.
+  A colour is processed in two passes: a SIMD pass decides every p-bit of the
+  colour from the current fields, then the flips are applied (each adds
+  ``2 m_i J_ij`` to its neighbours' fields).  With one "colour" holding all
+  p-bits this is the naive-parallel (all-at-once, not Gibbs) update.
+- **Replica-major** (:func:`run_chromatic_replica_major`, chromatic mode):
+  states of a block of replicas stored node-major, ``(n + 1, RB)`` int8, so
+  the input of one p-bit for all replicas of the block is a branch-free
+  vector gather-add over its neighbours' rows (``I`` recomputed from scratch in
+  float64 in CSR order, no cached fields).
+
+Array conventions
+-----------------
+- ``graph`` tuple ``(indptr, indices, weights, h)``: symmetric CSR coupling
+  matrix ``J`` (int64 (n+1,), int32 (nnz,), float64 (nnz,); both directions
+  stored, sorted columns) and fields float64 (n,).
+- ``color_ptr`` int64 (n_colors+1,).
+- ``schedule`` int64 (4,): ``(burn_in, n_samples, thin, mode)``, mode 0 =
+  chromatic, 1 = naive parallel.
+- ``edges`` int32 (2, n_edges): upper-triangle pairs for the running moments.
+- ``out`` tuple ``(out_states, out_energies, sum_m, sum_mm)``: int8
+  (R, S, n) with ``S`` = n_samples or 0 (states not stored), float64
+  (R, n_samples), float64 (R, n) and (R, n_edges), or width 0 when moments are
+  off.  Energies are ``E(m)`` without the model's constant offset.
 """
 import numpy as np
 from numba import njit, prange
 
 from .activation import fast_tanh
-from .rng import next_u64, u64_to_two_symmetric
 
-
-@njit(cache=True)
-def compute_fields(indptr, indices, weights, h, state, field):
-    """``field[r] = h + J state[r]`` for every replica (exact recomputation)."""
-    n = h.shape[0]
-    for r in range(state.shape[0]):
-        for i in range(n):
-            acc = h[i]
-            for k in range(indptr[i], indptr[i + 1]):
-                acc += weights[k] * state[r, indices[k]]
-            field[r, i] = acc
-
-
-@njit(cache=True)
-def compute_energies(indptr, indices, weights, h, state, energy):
-    """``energy[r] = -1/2 m'Jm - h'm`` for every replica (no constant offset)."""
-    n = h.shape[0]
-    for r in range(state.shape[0]):
-        e = 0.0
-        for i in range(n):
-            acc = 0.0
-            for k in range(indptr[i], indptr[i + 1]):
-                acc += weights[k] * state[r, indices[k]]
-            e -= state[r, i] * (0.5 * acc + h[i])
-        energy[r] = e
+_U32_SCALE = 1.0 / 2147483648.0  # 2^-31
 
 
 @njit(cache=True, inline="always")
-def _flip(indptr, indices, weights, s, f, i, new):
-    """Set ``s[i] = new`` and update neighbours' fields; returns the energy change."""
-    de = -2.0 * new * f[i]  # E changes by 2 m_old I_i = -2 m_new I_i
-    s[i] = new
-    d = 2.0 * new
-    for k in range(indptr[i], indptr[i + 1]):
-        f[indices[k]] += weights[k] * d
-    return de
+def _rotl(x, k):
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@njit(cache=True)
-def chromatic_sweeps(indptr, indices, weights, color_ptr, beta, s, f, rng, r, n_sweeps):
-    """``n_sweeps`` colour-by-colour sweeps of replica ``r`` (1-D views ``s``, ``f``).
+@njit(cache=True, inline="always", error_model="numpy")
+def advance_streams(s0, s1, u_hi, u_lo):
+    """Advance a vector of xoroshiro128+ streams once; two uniforms in (-1, 1) each.
 
-    Returns the total energy change.  Two 32-bit uniforms are drawn per 64-bit
-    RNG output.
+    ``s0``, ``s1`` uint64 (k,): the two state words of ``k`` streams (updated);
+    ``u_hi``, ``u_lo`` float64 (k,): ``(j + 1/2) 2^-31`` with ``j`` the high /
+    low 32-bit word of the output read as a signed integer.  Vectorises.
     """
-    de = 0.0
-    n_colors = color_ptr.shape[0] - 1
-    for _ in range(n_sweeps):
-        for c in range(n_colors):
-            a = color_ptr[c]
-            b = color_ptr[c + 1]
-            i = a
-            while i < b:
-                u0, u1 = u64_to_two_symmetric(next_u64(rng, r))
-                t = fast_tanh(beta * f[i])
-                new = np.int8(1) if t > u0 else np.int8(-1)
-                if new != s[i]:
-                    de += _flip(indptr, indices, weights, s, f, i, new)
-                i += 1
-                if i < b:
-                    t = fast_tanh(beta * f[i])
-                    new = np.int8(1) if t > u1 else np.int8(-1)
-                    if new != s[i]:
-                        de += _flip(indptr, indices, weights, s, f, i, new)
-                    i += 1
-    return de
+    for l in range(s0.shape[0]):
+        a = s0[l]
+        b = s1[l]
+        x = a + b
+        b ^= a
+        s0[l] = _rotl(a, 24) ^ b ^ (b << np.uint64(16))
+        s1[l] = _rotl(b, 37)
+        u_hi[l] = (np.float64(np.int32(x >> np.uint64(32))) + 0.5) * _U32_SCALE
+        u_lo[l] = (np.float64(np.int32(x)) + 0.5) * _U32_SCALE
 
 
 @njit(cache=True)
-def naive_parallel_sweeps(indptr, indices, weights, beta, s, f, tmp, rng, r, n_sweeps):
-    """Every p-bit updated at once from the same state (NOT Gibbs; shows why colouring matters)."""
-    de = 0.0
-    n = s.shape[0]
-    for _ in range(n_sweeps):
-        i = 0
-        while i < n:
-            u0, u1 = u64_to_two_symmetric(next_u64(rng, r))
-            tmp[i] = np.int8(1) if fast_tanh(beta * f[i]) > u0 else np.int8(-1)
-            if i + 1 < n:
-                tmp[i + 1] = np.int8(1) if fast_tanh(beta * f[i + 1]) > u1 else np.int8(-1)
-            i += 2
-        for i in range(n):
-            if tmp[i] != s[i]:
-                # energy change of a simultaneous move is recomputed by the caller
-                s[i] = tmp[i]
-                d = 2.0 * tmp[i]
-                for k in range(indptr[i], indptr[i + 1]):
-                    f[indices[k]] += weights[k] * d
-    return de
+def compute_fields(indptr, indices, weights, h, s, f):
+    """``f[i] = h[i] + sum_j J_ij s[j]`` for ``i < n`` (1-D views, CSR order of summation)."""
+    for i in range(h.shape[0]):
+        acc = h[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            acc += weights[k] * s[indices[k]]
+        f[i] = acc
+
+
+@njit(cache=True)
+def energy_from_fields(h, s, f):
+    """``E = -sum_i s_i (f_i + h_i) / 2`` (= ``-1/2 m'Jm - h'm`` when ``f = h + J m``)."""
+    e = 0.0
+    for i in range(h.shape[0]):
+        e -= s[i] * (f[i] + h[i]) * 0.5
+    return e
 
 
 @njit(cache=True)
 def record_moments(s, edge_u, edge_v, sum_m, sum_mm):
     """Add one sample's ``m_i`` (sum_m, (n,)) and ``m_u m_v`` per edge (sum_mm, (n_edges,))."""
-    for i in range(s.shape[0]):
+    for i in range(sum_m.shape[0]):
         sum_m[i] += s[i]
     for e in range(edge_u.shape[0]):
         sum_mm[e] += s[edge_u[e]] * s[edge_v[e]]
 
 
-@njit(cache=True, parallel=True)
-def run_chromatic(indptr, indices, weights, h, color_ptr, beta, state, rng, schedule,
-                  edges, out_states, out_energies, sum_m, sum_mm):
-    """Burn in, then take samples every ``thin`` sweeps, for all replicas in parallel.
+# ----------------------------------------------------------------- single-chain layout
+@njit(cache=True, error_model="numpy")
+def colour_pass(graph, a, b, beta, s, f, d, flips, lanes, u):
+    """Update positions ``a:b`` (one colour, or all p-bits for naive parallel); returns ``dE``.
 
-    ``schedule`` int64 (4,): ``(burn_in, n_samples, thin, mode)`` with mode 0 =
-    chromatic, 1 = naive parallel.  ``edges`` int32 (2, n_edges) upper-triangle
-    pairs for the running moments.  ``out_states`` int8 (replicas, S, n) with
-    ``S`` = n_samples or 0 (states not stored); ``out_energies`` float64
-    (replicas, n_samples); ``sum_m`` float64 (replicas, n); ``sum_mm`` float64
-    (replicas, n_edges) (n_edges = 0 disables the edge moments).
+    ``s`` float64 (n + C,) states ±1; ``f`` float64 (n + C,) cached inputs;
+    ``d`` float64 (n + C,) and ``flips`` int32 (n,) scratch; ``lanes`` uint64
+    (2, L) lane streams; ``u`` float64 (C,) scratch.  Pass 1 decides every
+    p-bit from the current fields (SIMD over a chunk), pass 2 applies the
+    flips.  ``dE`` is exact for a colour class (no internal edges); for a naive
+    pass with coupled flips it is meaningless and the caller recomputes ``E``.
     """
-    burn_in, n_samples, thin, mode = schedule[0], schedule[1], schedule[2], schedule[3]
+    indptr, indices, weights = graph[0], graph[1], graph[2]
+    L = lanes.shape[1]
+    C = 2 * L
+    s0 = lanes[0]
+    s1 = lanes[1]
+    u_hi = u[:L]
+    u_lo = u[L:]
+    cnt = 0
+    for q0 in range(a, b, C):
+        advance_streams(s0, s1, u_hi, u_lo)
+        fq = f[q0:q0 + C]
+        sq = s[q0:q0 + C]
+        dq = d[q0:q0 + C]
+        for l in range(C):  # positions past b are decided and ignored
+            t = fast_tanh(beta * fq[l])
+            dq[l] = (1.0 if t > u[l] else -1.0) - sq[l]
+        for l in range(min(C, b - q0)):  # branch-free compaction of the flips
+            flips[cnt] = q0 + l
+            cnt += dq[l] != 0.0
+    de = 0.0
+    for z in range(cnt):
+        i = flips[z]
+        di = d[i]  # new - old = 2 m_new
+        de -= di * f[i]
+        s[i] += di
+        for k in range(indptr[i], indptr[i + 1]):
+            f[indices[k]] += weights[k] * di
+    return de
+
+
+@njit(cache=True)
+def sweeps(graph, color_ptr, beta, s, f, d, flips, lanes, u, n_sweeps, naive):
+    """``n_sweeps`` sweeps of one replica; returns the energy change (NaN if ``naive``)."""
+    de = 0.0
+    n_phases = color_ptr.shape[0] - 1
+    for _ in range(n_sweeps):
+        for c in range(n_phases):
+            de += colour_pass(graph, color_ptr[c], color_ptr[c + 1], beta, s, f, d, flips, lanes, u)
+    return np.nan if naive else de
+
+
+@njit(cache=True, parallel=True)
+def run_chromatic(graph, color_ptr, beta, state, rng, schedule, edges, out):
+    """Single-chain layout: burn in, then a sample every ``thin`` sweeps, replicas in parallel.
+
+    ``state`` int8 (R, n) start states (overwritten with the final ones);
+    ``rng`` uint64 (R, 2, L) lane streams of each replica (advanced).  Mode 1
+    (naive parallel) must come with ``color_ptr = [0, n]``.
+    """
+    h = graph[3]
+    burn_in, n_samples, thin, naive = schedule[0], schedule[1], schedule[2], schedule[3] == 1
+    out_states, out_energies, sum_m, sum_mm = out
     n = h.shape[0]
-    n_rep = state.shape[0]
-    store = out_states.shape[1] > 0
-    edge_u = edges[0]
-    edge_v = edges[1]
-    for r in prange(n_rep):
-        s = state[r]
-        f = np.empty(n, dtype=np.float64)
-        tmp = np.empty(n, dtype=np.int8)
-        e = 0.0
+    C = 2 * rng.shape[2]
+    for r in prange(state.shape[0]):
+        s = np.zeros(n + C)
+        f = np.zeros(n + C)
+        d = np.zeros(n + C)
+        flips = np.empty(n, dtype=np.int32)
+        u = np.empty(C)
+        lanes = rng[r]
         for i in range(n):
-            acc = h[i]
-            for k in range(indptr[i], indptr[i + 1]):
-                acc += weights[k] * s[indices[k]]
-            f[i] = acc
-            e -= s[i] * (acc + h[i]) * 0.5
+            s[i] = state[r, i]
+        compute_fields(graph[0], graph[1], graph[2], h, s, f)
+        e = energy_from_fields(h, s, f)
         for t in range(n_samples + 1):
             steps = burn_in if t == 0 else thin
-            if mode == 0:
-                e += chromatic_sweeps(indptr, indices, weights, color_ptr, beta, s, f, rng, r, steps)
-            else:
-                naive_parallel_sweeps(indptr, indices, weights, beta, s, f, tmp, rng, r, steps)
-                e = 0.0
-                for i in range(n):
-                    e -= s[i] * (f[i] + h[i]) * 0.5
+            e += sweeps(graph, color_ptr, beta, s, f, d, flips, lanes, u, steps, naive)
+            if naive:
+                e = energy_from_fields(h, s, f)
             if t == 0:
                 continue
             out_energies[r, t - 1] = e
-            if store:
+            if out_states.shape[1] > 0:
                 for i in range(n):
-                    out_states[r, t - 1, i] = s[i]
+                    out_states[r, t - 1, i] = np.int8(s[i])
             if sum_m.shape[1] > 0:
-                record_moments(s, edge_u, edge_v, sum_m[r], sum_mm[r])
+                record_moments(s, edges[0], edges[1], sum_m[r], sum_mm[r])
+        for i in range(n):
+            state[r, i] = np.int8(s[i])
+
+
+# ----------------------------------------------------------------- replica-major layout
+@njit(cache=True, error_model="numpy")
+def colour_pass_replica_major(h, sell, c, beta, sb, lanes, u, acc, e):
+    """Update colour ``c`` for one block of replicas (pull: inputs recomputed, no cached fields).
+
+    ``sell`` = ``(color_ptr, chunk_ptr, chunk_off, nbr, w)``: colour ``c`` owns
+    chunks ``chunk_ptr[c]:chunk_ptr[c+1]``; chunk ``k`` stores its p-bits'
+    neighbour lists padded to a common length ``D_k`` at
+    ``chunk_off[k] + j*C + l`` (``j``-th neighbour of chunk position ``l``;
+    padding points at the all-zero row ``n`` with weight 0).  ``sb`` int8
+    (n + 1, RB) states, ``lanes`` uint64 (2, L, RB), ``u`` float64 (C, RB),
+    ``acc`` float64 (RB,) scratch, ``e`` float64 (RB,) energies (updated).
+    """
+    color_ptr, chunk_ptr, chunk_off, nbr, w = sell
+    L = lanes.shape[1]
+    C = 2 * L
+    RB = sb.shape[1]
+    a = color_ptr[c]
+    b = color_ptr[c + 1]
+    ch = chunk_ptr[c]
+    for q0 in range(a, b, C):
+        for l in range(L):
+            advance_streams(lanes[0, l], lanes[1, l], u[l], u[L + l])
+        off = chunk_off[ch]
+        n_nbr = (chunk_off[ch + 1] - off) // C
+        for l in range(min(C, b - q0)):
+            i = q0 + l
+            hi = h[i]
+            for r in range(RB):
+                acc[r] = hi
+            for k in range(n_nbr):
+                p = off + k * C + l
+                wk = w[p]
+                sj = sb[nbr[p]]
+                for r in range(RB):
+                    acc[r] += wk * sj[r]
+            si = sb[i]
+            ul = u[l]
+            for r in range(RB):
+                t = fast_tanh(beta * acc[r])
+                new = np.int8(1) if t > ul[r] else np.int8(-1)
+                e[r] -= (new - si[r]) * acc[r]
+                si[r] = new
+        ch += 1
+
+
+@njit(cache=True, parallel=True)
+def run_chromatic_replica_major(graph, sell, beta, blocks, rng, schedule, edges, out):
+    """Replica-major layout (chromatic mode only): blocks of ``RB`` replicas in parallel.
+
+    ``blocks`` int8 (B, n + 1, RB): block ``b`` column ``q`` is replica
+    ``b*RB + q`` (row ``n`` must be zero; replicas ``>= R`` are padding and not
+    reported); ``rng`` uint64 (B, 2, L, RB).  ``graph``, ``schedule``,
+    ``edges`` and ``out`` as for :func:`run_chromatic` (outputs indexed by
+    replica, so nothing is transposed afterwards).
+    """
+    indptr, indices, weights, h = graph
+    burn_in, n_samples, thin = schedule[0], schedule[1], schedule[2]
+    out_states, out_energies, sum_m, sum_mm = out
+    n = h.shape[0]
+    R = out_energies.shape[0]
+    n_colors = sell[0].shape[0] - 1
+    RB = blocks.shape[2]
+    C = 2 * rng.shape[2]
+    for blk in prange(blocks.shape[0]):
+        sb = blocks[blk]
+        lanes = rng[blk]
+        u = np.empty((C, RB))
+        acc = np.empty(RB)
+        e = np.zeros(RB)
+        s = np.empty(n)
+        f = np.empty(n)
+        for q in range(RB):  # exact start energies, as in the single-chain layout
+            for i in range(n):
+                s[i] = sb[i, q]
+            compute_fields(indptr, indices, weights, h, s, f)
+            e[q] = energy_from_fields(h, s, f)
+        for t in range(n_samples + 1):
+            steps = burn_in if t == 0 else thin
+            for _ in range(steps):
+                for c in range(n_colors):
+                    colour_pass_replica_major(h, sell, c, beta, sb, lanes, u, acc, e)
+            if t == 0:
+                continue
+            for q in range(min(RB, R - blk * RB)):
+                r = blk * RB + q
+                out_energies[r, t - 1] = e[q]
+                if out_states.shape[1] > 0:
+                    for i in range(n):
+                        out_states[r, t - 1, i] = sb[i, q]
+                if sum_m.shape[1] > 0:
+                    for i in range(n):
+                        s[i] = sb[i, q]
+                    record_moments(s, edges[0], edges[1], sum_m[r], sum_mm[r])

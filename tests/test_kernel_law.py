@@ -1,0 +1,244 @@
+"""Exact laws of non-ideal kernels (pbitsim.kernel_law) against the sampler and against Boltzmann.
+
+For each hardware feature that keeps the chain Markov, the stationary law of
+the exact sweep matrix (built from the datapath's exact conditional
+probabilities) must match what ``simulate`` samples, within a tolerance taken
+from the samples' own replica spread; the same samples must sit many error
+bars away from the ideal Boltzmann law, by the amount the kernel law predicts.
+
+Statistic: ``tv = TV(pooled histogram, law)``; its noise level ``noise`` is
+the expected TV of an unbiased histogram with the measured per-state standard
+errors, ``0.5 * sum_s sqrt(2/pi) * se_s`` (``se_s`` from 16 independent
+replicas, so autocorrelation is accounted for).  Under the right law
+``tv / noise`` is ~1 (calibrated with the ideal chip: 0.8..1.25 over 40 seeds);
+the tests accept < 1.6 and require > 8 for the ideal law.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import pbitsim as ps
+from pbitsim.chip import chip_from_dict, load_chip
+from pbitsim.datapath import build_datapath, conditional_p_plus
+from pbitsim.errors import ChipSpecError
+from pbitsim.exact import codes_to_states, empirical_distribution, exact_law, states_to_codes, total_variation
+from pbitsim.kernel_law import (datapath_p_plus, gibbs_p_plus, kernel_stationary_law, phase_matrix,
+                                schedule_phases, stationary, sweep_matrix)
+from pbitsim.program import place_model
+
+REPLICAS = 16
+REJECT = 10.0       # a wrong law must miss by this many times the acceptance limit
+
+
+# ----------------------------------------------------------------- helpers
+def random_model(n, seed, j_scale=1.0, h_scale=0.5, density=0.7):
+    rng = np.random.default_rng(seed)
+    J = np.triu(rng.uniform(-j_scale, j_scale, (n, n)) * (rng.random((n, n)) < density), 1)
+    return ps.IsingModel.from_dense(J + J.T, rng.uniform(-h_scale, h_scale, n))
+
+
+def chip(**sections):
+    """A chip on the model's own graph with the given section overrides."""
+    d = load_chip("ideal").to_dict()
+    for sec, keys in sections.items():
+        d[sec].update(keys)
+    return chip_from_dict(d, source="test chip")
+
+
+def fixed(total, frac, overflow="saturate"):
+    return {"format": "fixed", "total_bits": total, "frac_bits": frac, "overflow": overflow}
+
+
+def law_test(states, law, min_count=50):
+    """Chi-square of the sampled histogram against ``law`` with replica error bars.
+
+    States with expected count ``law * N >= min_count`` are bins of their own,
+    the rest one bin.  ``z = (pooled - law) / se`` with ``se`` the replica
+    standard error (floored at the binomial one).  Returns ``(chi2, limit)``:
+    ``limit`` is the 99.9 % quantile of a sum of squared Student-t(R-1)
+    variables, what ``chi2`` would be for 16 replicas sampling ``law``
+    (conservative: the t tails over-cover).
+    """
+    R, S, n = states.shape
+    N = R * S
+    codes = states_to_codes(states)
+    major = np.flatnonzero(law * N >= min_count)
+    bins = np.full(law.size, major.size)
+    bins[major] = np.arange(major.size)
+    hist = np.stack([np.bincount(bins[codes[r]], minlength=major.size + 1) / S for r in range(R)])
+    pi = np.bincount(bins, weights=law, minlength=major.size + 1)
+    pooled = hist.mean(axis=0)
+    se = np.maximum(hist.std(axis=0, ddof=1) / math.sqrt(R), np.sqrt(pi * (1 - pi) / N))
+    keep = se > 0
+    z = (pooled[keep] - pi[keep]) / se[keep]
+    null = (np.random.default_rng(0).standard_t(R - 1, (20_000, z.size)) ** 2).sum(axis=1)
+    return float((z ** 2).sum()), float(np.quantile(null, 0.999))
+
+
+def tv_test(states, law):
+    """``(tv, tol)``: TV of the pooled histogram to ``law`` and the 99.9 % quantile of its noise."""
+    R, S, n = states.shape
+    hist = np.stack([empirical_distribution(states[r], n) for r in range(R)])
+    se = np.maximum(hist.std(axis=0, ddof=1) / math.sqrt(R), np.sqrt(law * (1 - law) / (R * S)))
+    null = 0.5 * np.abs(np.random.default_rng(1).standard_t(R - 1, (4000, law.size)) * se).sum(axis=1)
+    return total_variation(hist.mean(axis=0), law), float(np.quantile(null, 0.999))
+
+
+def check_against_kernel_law(program, mode=None, *, sweeps=20_000, seed=1, beta=1.0):
+    """Sample; the histogram matches the exact kernel law and misses Boltzmann by the predicted TV."""
+    pi_kernel = kernel_stationary_law(program, beta, mode)
+    boltz = exact_law(program.physical, beta).probs
+    run = ps.simulate(program, sweeps=sweeps, burn_in=200, replicas=REPLICAS, seed=seed, beta=beta,
+                      engine=mode)
+    chi2_k, limit_k = law_test(run.states, pi_kernel)
+    chi2_b, limit_b = law_test(run.states, boltz)
+    tv_b, tol = tv_test(run.states, boltz)
+    predicted = total_variation(pi_kernel, boltz)
+    numbers = dict(chi2_kernel=chi2_k, limit_kernel=limit_k, chi2_boltzmann=chi2_b, limit_boltzmann=limit_b,
+                   tv_boltzmann=tv_b, predicted_tv=predicted, tv_tol=tol)
+    print(numbers)
+    assert chi2_k < limit_k, f"sampler does not match the exact kernel law: {numbers}"
+    # the same test rejects the ideal law by a wide margin ...
+    assert chi2_b > REJECT * limit_b, f"kernel law indistinguishable from Boltzmann: {numbers}"
+    # ... and the sampler's distance from it is the one the kernel law predicts
+    assert abs(tv_b - predicted) < tol and predicted > 5 * tol, numbers
+    return run, pi_kernel, numbers
+
+
+# ----------------------------------------------------------------- kernel_law itself
+def test_ideal_gibbs_schedules_preserve_boltzmann_and_naive_parallel_does_not():
+    m = random_model(6, 3)
+    prog = place_model(m, "ideal")
+    p = gibbs_p_plus(m, 1.0)
+    boltz = exact_law(m, 1.0).probs
+    for mode in ("chromatic", "sequential"):
+        T = sweep_matrix(p, schedule_phases(prog, mode))
+        np.testing.assert_allclose(T.sum(axis=1), 1.0, atol=1e-12)
+        pi = stationary(T)
+        np.testing.assert_allclose(pi @ T, pi, atol=1e-12)
+        np.testing.assert_allclose(pi, boltz, atol=1e-10)
+    pi_par = stationary(sweep_matrix(p, schedule_phases(prog, "naive_parallel")))
+    assert total_variation(pi_par, boltz) > 0.05
+
+
+def test_phase_matrix_single_pbit_is_heat_bath():
+    m = random_model(3, 0)
+    p = gibbs_p_plus(m, 0.7)
+    M = phase_matrix(p, [1])
+    for code in range(8):
+        up, down = code | 2, code & ~2
+        assert M[code, up] == pytest.approx(p[code, 1])
+        assert M[code, down] == pytest.approx(1 - p[code, 1])
+        assert M[code].sum() == pytest.approx(1.0)
+
+
+def test_ideal_datapath_conditionals_equal_gibbs():
+    m = random_model(5, 4)
+    prog = place_model(m, "ideal")
+    np.testing.assert_allclose(datapath_p_plus(prog, 1.3), gibbs_p_plus(m, 1.3), atol=2e-6)
+
+
+def test_non_markov_datapaths_have_no_exact_conditionals():
+    m = random_model(4, 1)
+    for c in (load_chip("fpga-sparse-ising").with_params({"topology": {"kind": "model"}}),
+              chip(pbit={"input_noise_sigma": 0.1})):
+        dp = build_datapath(c, m, 1.0, np.arange(4))
+        with pytest.raises(ChipSpecError):
+            conditional_p_plus(dp, codes_to_states(np.arange(16), 4))
+
+
+def ref_conditional(J, h, beta, state, i, *, wbits, wfrac, hbits, hfrac, abits, afrac, lut_bits, L, k):
+    """Slow, independent P(+1) of a fixed-point + symmetric-LUT + k-bit-RNG p-bit (saturating)."""
+    def code(x, bits, frac):
+        c = round(x * 2 ** frac)  # Python round: ties to even
+        return max(-2 ** (bits - 1), min(2 ** (bits - 1) - 1, c))
+    F = max(wfrac, hfrac)
+    A = code(h[i], hbits, hfrac) << (F - hfrac)
+    A += sum((code(J[i, j], wbits, wfrac) << (F - wfrac)) * state[j] for j in range(len(h)) if J[i, j] != 0)
+    A = A << (afrac - F) if afrac >= F else A >> (F - afrac)
+    a = max(-2 ** (abits - 1), min(2 ** (abits - 1) - 1, A))
+    t = min(round(2 ** L * (1 + math.tanh(beta * min(abs(a), 2 ** lut_bits - 1) * 2.0 ** -afrac)) / 2), 2 ** L - 1)
+    p = (t >> (L - k)) / 2 ** k if k < L else t / 2 ** L
+    return 1 - p if a < 0 else p
+
+
+def test_conditional_p_plus_matches_slow_reference():
+    m = random_model(5, 7, j_scale=3.0, h_scale=2.0)
+    fmt = dict(wbits=6, wfrac=2, hbits=5, hfrac=1, abits=6, afrac=1, lut_bits=3, L=10, k=6)
+    c = chip(weights=fixed(6, 2), bias=fixed(5, 1), accumulator=fixed(6, 1),
+             pbit={"activation": "lut", "lut_input_bits": 3, "lut_output_bits": 10},
+             rng={"kind": "xoroshiro", "output_bits": 6})
+    states = codes_to_states(np.arange(32), 5)
+    p = conditional_p_plus(build_datapath(c, m, 0.8, np.arange(5)), states)
+    J = m.J.toarray()
+    for code in range(32):
+        for i in range(5):
+            assert p[code, i] == ref_conditional(J, m.h, 0.8, states[code], i, **fmt)
+
+
+# ----------------------------------------------------------------- sampler == exact kernel law
+LUT_XORO = dict(weights=fixed(6, 2), bias=fixed(6, 2), accumulator=fixed(6, 1),
+                pbit={"activation": "lut", "lut_input_bits": 3, "lut_output_bits": 10},
+                rng={"kind": "xoroshiro", "output_bits": 4})
+
+
+def test_fixed_point_lut_xoroshiro_kbit():
+    prog = place_model(random_model(6, 2, j_scale=1.5, h_scale=1.0), chip(**LUT_XORO))
+    _, _, r = check_against_kernel_law(prog)
+    assert r["predicted_tv"] > 0.05
+
+
+def test_fixed_point_wrap_overflow():
+    m = random_model(5, 11, j_scale=1.5, h_scale=1.0, density=1.0)
+    c = chip(weights=fixed(7, 1), bias=fixed(7, 1), accumulator=fixed(4, 1, "wrap"),
+             rng={"kind": "xoroshiro", "output_bits": 16})
+    prog = place_model(m, c)
+    run, pi_wrap, _ = check_against_kernel_law(prog, beta=0.5)
+    # wrap really triggers: inputs outside the accumulator's range -4 .. 3.5, weighted by the
+    # kernel's stationary law, hit on average > 0.5 p-bits per state
+    fields = m.local_fields(codes_to_states(np.arange(32), 5).astype(np.float64))
+    wrapping = ((fields < -4) | (fields > 3.5)).sum(axis=1)
+    assert pi_wrap @ wrapping > 0.5
+    # and it matters: the saturating accumulator has a different law, which the samples reject
+    pi_sat = kernel_stationary_law(place_model(m, c.with_params({"accumulator.overflow": "saturate"})), 0.5)
+    chi2, limit = law_test(run.states, pi_sat)
+    assert chi2 > REJECT * limit
+
+
+def test_float_hard_sigmoid_ideal_rng():
+    prog = place_model(random_model(7, 5, j_scale=0.8), chip(pbit={"activation": "hard_sigmoid"}))
+    check_against_kernel_law(prog)
+
+
+def test_gain_offset_variation_and_stuck_pbits():
+    c = chip(**{**LUT_XORO, "pbit": {**LUT_XORO["pbit"], "gain_sigma": 0.3, "offset_sigma": 0.4,
+                                      "stuck_fraction": 0.25, "variation_seed": 3}})
+    prog = place_model(random_model(8, 6, j_scale=1.2), c)
+    run, pi, _ = check_against_kernel_law(prog, sweeps=10_000)
+    stuck = build_datapath(c, prog.physical, 1.0, np.arange(8)).kernel.stuck
+    assert np.count_nonzero(stuck) == 2
+    for i in np.flatnonzero(stuck):
+        assert np.all(run.states[:, :, i] == stuck[i])
+
+
+def test_coupling_mismatch_asymmetric():
+    c = chip(weights={"mismatch_rel_sigma": 0.4, "mismatch_abs_sigma": 0.2})
+    m = random_model(6, 8, j_scale=1.5, density=1.0)
+    prog = place_model(m, c)
+    kd = build_datapath(c, m, 1.0, np.arange(6))
+    W = np.zeros((6, 6))
+    for i in range(6):
+        sl = slice(kd.graph.indptr[i], kd.graph.indptr[i + 1])
+        W[i, kd.graph.indices[sl]] = kd.kernel.wflt[sl]
+    assert np.abs(W - W.T).max() > 0.2          # J_ij != J_ji: no Boltzmann law of any model
+    check_against_kernel_law(prog)
+
+
+@pytest.mark.parametrize("mode", ["sequential", "naive_parallel"])
+def test_schedules_with_datapath(mode):
+    prog = place_model(random_model(6, 9, j_scale=1.0), chip(**LUT_XORO))
+    run, _, _ = check_against_kernel_law(prog, mode)
+    if mode == "naive_parallel":  # updating neighbours together is a different law again
+        chi2, limit = law_test(run.states, kernel_stationary_law(prog, 1.0, "chromatic"))
+        assert chi2 > REJECT * limit
