@@ -36,6 +36,11 @@ class Program:
         Proper colouring of the physical coupling graph.
     report : dict
         What compilation did (sizes, colours, quantization numbers ...).
+    beta_factor : float
+        Physical inverse temperature per unit of the user's ``beta``: the
+        physical couplings are the logical ones times ``1 / beta_factor``
+        (scaled to fit the chip's number format), so running at
+        ``beta * beta_factor`` samples the intended ``exp(-beta E)``.
     """
 
     logical: IsingModel
@@ -46,6 +51,7 @@ class Program:
     colouring: Colouring
     report: dict = field(default_factory=dict)
     rbm: RBM | None = None
+    beta_factor: float = 1.0
 
     @property
     def n_physical(self):

@@ -1,6 +1,8 @@
 """``simulate``: the one entry point that picks the engine from the chip's ``[clock] mode``."""
 from __future__ import annotations
 
+import dataclasses
+
 from .engines import chromatic as chromatic_engine
 from .engines import event as event_engine
 from .engines import datapath as datapath_engine
@@ -53,6 +55,18 @@ def simulate(model_or_program, chip="ideal", *, sweeps, burn_in=0, thin=1, repli
     """
     program = model_or_program if isinstance(model_or_program, Program) else place_model(model_or_program, chip)
     schedule = make_schedule(sweeps, burn_in, thin, replicas, beta, seed)
+    if program.beta_factor != 1.0:  # run the physical beta; report the user's
+        schedule = dataclasses.replace(schedule, beta=schedule.beta * program.beta_factor)
+    samples = _dispatch(program, schedule, engine, store_states, moments, initial, timing, duration_ns,
+                        sample_period_ns, burn_in_ns, record_flips)
+    if program.beta_factor != 1.0:
+        samples = dataclasses.replace(samples, beta=float(beta),
+                                      info={**samples.info, "physical_beta": schedule.beta})
+    return samples
+
+
+def _dispatch(program, schedule, engine, store_states, moments, initial, timing, duration_ns,
+              sample_period_ns, burn_in_ns, record_flips):
     mode = engine or program.chip.clock.mode
     if mode not in ENGINES:
         raise ChipSpecError(f"unknown engine {mode!r}; allowed: {', '.join(ENGINES)}")

@@ -147,8 +147,11 @@ class HistogramCheck:
 
     @property
     def n_effective(self) -> float:
-        """``(K - 1) / (2 Q)``: the i.i.d. sample count with the same histogram noise (all ``K`` states
-        well sampled; in the sparse regime it is only a lower bound)."""
+        """``(K - 1) / (2 Q)``: as many i.i.d. draws would give the same ``E X = (K - 1) / (2 N)``.
+
+        Meaningful when every state is well sampled; when most states are rarely
+        seen, ``Q`` is dominated by them and usually falls far below its mean.
+        """
         return (self.n_states - 1) / (2.0 * self.noise) if self.noise > 0 else float("inf")
 
     @property
@@ -333,12 +336,17 @@ def assert_samples_consistent(samples, model, *, replicas=None, n_samples=None, 
                                  f"model.energy(state) = {expect[k]!r}")
 
 
-def assert_matches_law(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0, histogram=True):
-    """Every observable within ``z_max`` standard errors of ``law``; the state histogram too."""
+def assert_matches_law(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0, histogram=None):
+    """Every observable within ``z_max`` standard errors of ``law``; the state histogram too.
+
+    ``histogram=None`` checks the histogram when ``n <= MAX_HISTOGRAM_SPINS``.
+    """
     worst, what = _worst(stats, law)
     _require(worst <= z_max, f"sampler disagrees with the exact law at beta={law.beta}: {what} "
                              f"(|z| = {worst:.1f} > {z_max}; {stats.n_blocks} blocks, "
                              f"{stats.n_samples} samples, tau ~ {stats.tau:.1f})")
+    if histogram is None:
+        histogram = law.n <= MAX_HISTOGRAM_SPINS
     if histogram:
         chk = histogram_check(stats, law, z_max=z_max)
         _require(chk.z <= z_max,
@@ -362,14 +370,14 @@ def assert_rejects_law(stats: BlockStatistics, law: ExactLaw, *, z_max=5.0):
     return worst
 
 
-def assert_engine_conforms(run, model, *, seed=0, beta=None, z_max=5.0, histogram=True,
+def assert_engine_conforms(run, model, *, seed=0, beta=None, z_max=5.0, histogram=None,
                            wrong_beta_factor=1.1, min_blocks=MIN_BLOCKS):
     """Run ``run(model, seed)`` and assert it samples the exact Boltzmann law of ``model``.
 
     Checks, in order: :func:`assert_samples_consistent`; every marginal, edge
     correlation and the mean energy within ``z_max`` block standard errors of
     :func:`pbitsim.exact.exact_law` at ``beta`` (default: the run's own);
-    the state histogram (``histogram=True``, see :func:`histogram_check`); and,
+    the state histogram (``histogram``: default when ``n <= 16``, see :func:`histogram_check`); and,
     unless ``wrong_beta_factor`` is None, that the same estimates are rejected
     at ``beta * wrong_beta_factor`` (the power check).
 

@@ -53,11 +53,11 @@ def test_rbm_to_ising_energies_equal_for_every_binary_state(rbm):
     assert np.all(np.abs(e_rbm - e_ising) <= 1e-9 * scale)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(rbms())
 def test_rbm_ising_round_trip_recovers_parameters(rbm):
     back = RBM.from_ising(rbm.to_ising(), rbm.n_visible)
-    tol = 1e-12 * max(1.0, np.abs(rbm.W).sum(), np.abs(rbm.b).max(), np.abs(rbm.c).max())
+    tol = 1e-12  # |entries| <= 8: a few ulps of the row/column sums, far below 1e-12
     np.testing.assert_allclose(back.W, rbm.W, rtol=0, atol=tol)
     np.testing.assert_allclose(back.b, rbm.b, rtol=0, atol=tol)
     np.testing.assert_allclose(back.c, rbm.c, rtol=0, atol=tol)

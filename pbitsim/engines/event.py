@@ -97,20 +97,34 @@ def make_window(schedule, sweep_ns, *, duration_ns=None, sample_period_ns=None, 
 
 
 def _read_mode(program, timing: TimingSpec):
-    """Cached fields are exact when nothing is delayed and no two neighbours can update at one instant."""
-    if timing.max_delay_ns > 0 or timing.response_time_ns > 0:
+    """How inputs are read (see :mod:`pbitsim.kernels.event`).
+
+    - cached exact fields when nothing is delayed and no two neighbours can
+      update at one instant;
+    - cached delayed fields fed by a FIFO of changes when every synapse has
+      the same delay and outputs have no lag (changes then arrive in order);
+    - per-p-bit ring buffers of output changes otherwise.
+    """
+    d = timing.delay_ns
+    if timing.response_time_ns > 0 or (d.size and np.any(d != d[0])):
         return K.READ_HISTORY
+    if d.size and d[0] > 0:
+        return K.READ_FIFO
     if timing.mode == "clocked" and timing.jitter_ns == 0:
         u, v, _ = program.physical.edges()
         if np.any(timing.phase_ns[u] == timing.phase_ns[v]):
-            return K.READ_HISTORY  # simultaneous neighbours must read each other's old values
+            return K.READ_FIFO  # simultaneous neighbours must read each other's old values
     return K.READ_FRESH
+
+
+def _pow2_at_least(x):
+    return int(2 ** math.ceil(math.log2(max(x, 1.0))))
 
 
 def history_size(timing: TimingSpec):
     """Ring-buffer length: a power of two well above the changes one delay window can hold."""
     mu = timing.max_delay_ns / timing.min_update_interval_ns
-    return int(2 ** math.ceil(math.log2(max(8.0, mu + 6.0 * math.sqrt(mu) + 4.0))))
+    return _pow2_at_least(max(8.0, mu + 6.0 * math.sqrt(mu) + 4.0))
 
 
 def _expected_updates(timing, t_end):
@@ -164,14 +178,17 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
     rates = 1.0 / timing.neuron_time_ns
     prob, alias = K.alias_table(rates) if n else (np.ones(0), np.zeros(0, dtype=np.int64))
     read = _read_mode(program, timing)
+    per_edge = bool(timing.delay_ns.size and np.any(timing.delay_ns != timing.delay_ns[0]))
     B = int(hist_size) if hist_size else history_size(timing)
     if B < 1 or B & (B - 1):
         raise PbitsimError(f"hist_size must be a power of two, got {hist_size}")
     t_end = win.end_ns
     fparams = np.zeros(K.N_FPARAMS)
     fparams[[K.F_BETA, K.F_T_BURN, K.F_SAMPLE_PERIOD, K.F_T_END, K.F_TOTAL_RATE, K.F_PERIOD, K.F_JITTER,
-             K.F_RESPONSE]] = (schedule.beta, win.burn_in_ns, win.sample_period_ns, t_end, rates.sum(),
-                               timing.period_ns, timing.jitter_ns, timing.response_time_ns)
+             K.F_RESPONSE, K.F_DELAY]] = (schedule.beta, win.burn_in_ns, win.sample_period_ns, t_end,
+                                          rates.sum(), timing.period_ns, timing.jitter_ns,
+                                          timing.response_time_ns, timing.max_delay_ns)
+    fifo_size = _pow2_at_least(max(64.0, n * timing.max_delay_ns / timing.min_update_interval_ns))
     graph = (indptr, indices, weights, h, timing.delay_ns)
     source = (np.ascontiguousarray(node_time), prob, alias)
     init = initial_states(n, R, schedule.seed, initial)
@@ -184,7 +201,8 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         mom = (np.zeros((2, 0), dtype=np.int32), np.zeros((R, 0)), np.zeros((R, 0)))
     cap = int(1.2 * _expected_updates(timing, t_end) + 100) if record_flips else 0
     while True:
-        iparams = np.array([src, S, B, read, int(timing.equal_rates)], dtype=np.int64)
+        iparams = np.array([src, S, B, read, int(timing.equal_rates), fifo_size, int(per_edge)],
+                           dtype=np.int64)
         state = init.copy()
         out = (np.zeros((R, S if store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
                np.zeros((R, K.N_STATS)))
@@ -226,7 +244,8 @@ def _samples(program, schedule, timing, win, out, mom, log, init, edges, wall, s
     avg_e = stats[:, K.ST_AREA_E] / span + offset
     info = {
         "event_mode": timing.mode, "event_source": source_name,
-        "reads": "cached fields" if read == K.READ_FRESH else f"history ring buffers ({B} entries)",
+        "reads": {K.READ_FRESH: "cached fields", K.READ_FIFO: "delayed cached fields (FIFO)",
+                  K.READ_HISTORY: f"history ring buffers ({B} entries)"}[read],
         "burn_in_ns": win.burn_in_ns, "sample_period_ns": win.sample_period_ns, "end_ns": t_end,
         "events": updates, "flips": flips,
         "flips_per_ns": flips / (t_end * R) if t_end > 0 else float("nan"),

@@ -53,6 +53,8 @@ def make_schedule(sweeps, burn_in=0, thin=1, replicas=1, beta=1.0, seed=None) ->
         raise PbitsimError(f"beta must be a number, got {beta!r}") from None
     if not np.isfinite(beta) or beta < 0:
         raise PbitsimError(f"beta must be finite and >= 0, got {beta}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise PbitsimError(f"seed must be a non-negative integer or None, got {seed!r}")
     return RunSchedule(sweeps, burn_in, thin, replicas, beta, resolve_seed(seed))
 
 

@@ -50,9 +50,28 @@ Array conventions
 import numpy as np
 from numba import njit, prange
 
-from .activation import fast_tanh
+from .activation import _CLAMP, _P, _Q
 
 _U32_SCALE = 1.0 / 2147483648.0  # 2^-31
+_P0, _P1, _P2, _P3, _P4, _P5, _P6 = _P
+_Q1, _Q2, _Q3, _Q4, _Q5, _Q6 = _Q[1:]
+
+
+@njit(cache=True, inline="always")
+def tanh_above(x, u):
+    """``fast_tanh(x) > u`` without the division: ``x P(x^2) > u Q(x^2)`` (``Q >= 1``).
+
+    Same rational as :func:`~pbitsim.kernels.activation.fast_tanh` (clamped at
+    ``+-9``), evaluated by Estrin's scheme so the dependency chain is short and
+    the SIMD loops around it are throughput-bound, not latency-bound.
+    """
+    x = min(max(x, -_CLAMP), _CLAMP)
+    t = x * x
+    t2 = t * t
+    t4 = t2 * t2
+    p = ((_P0 + _P1 * t) + t2 * (_P2 + _P3 * t)) + t4 * ((_P4 + _P5 * t) + t2 * _P6)
+    q = ((1.0 + _Q1 * t) + t2 * (_Q2 + _Q3 * t)) + t4 * ((_Q4 + _Q5 * t) + t2 * _Q6)
+    return x * p > u * q
 
 
 @njit(cache=True, inline="always")
@@ -133,8 +152,7 @@ def colour_pass(graph, a, b, beta, s, f, d, flips, lanes, u):
         sq = s[q0:q0 + C]
         dq = d[q0:q0 + C]
         for l in range(C):  # positions past b are decided and ignored
-            t = fast_tanh(beta * fq[l])
-            dq[l] = (1.0 if t > u[l] else -1.0) - sq[l]
+            dq[l] = (1.0 if tanh_above(beta * fq[l], u[l]) else -1.0) - sq[l]
         for l in range(min(C, b - q0)):  # branch-free compaction of the flips
             flips[cnt] = q0 + l
             cnt += dq[l] != 0.0
@@ -239,11 +257,10 @@ def colour_pass_replica_major(h, sell, c, beta, sb, lanes, u, acc, e):
                     acc[r] += wk * sj[r]
             si = sb[i]
             ul = u[l]
-            for r in range(RB):
-                t = fast_tanh(beta * acc[r])
-                new = np.int8(1) if t > ul[r] else np.int8(-1)
-                e[r] -= (new - si[r]) * acc[r]
-                si[r] = new
+            for r in range(RB):  # float arithmetic only: AVX2 has no int64 -> double
+                new = 1.0 if tanh_above(beta * acc[r], ul[r]) else -1.0
+                e[r] -= (new - np.float64(np.int32(si[r]))) * acc[r]
+                si[r] = np.int8(np.int32(new))
         ch += 1
 
 

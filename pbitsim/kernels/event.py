@@ -74,8 +74,8 @@ READ_FRESH, READ_FIFO, READ_HISTORY = 0, 1, 2
  F_DELAY) = range(9)
 N_FPARAMS = 9
 # iparams slots
-I_SOURCE, I_N_SAMPLES, I_HIST_SIZE, I_READ, I_EQUAL_RATES, I_FIFO_SIZE = range(6)
-N_IPARAMS = 6
+I_SOURCE, I_N_SAMPLES, I_HIST_SIZE, I_READ, I_EQUAL_RATES, I_FIFO_SIZE, I_PER_EDGE_DELAY = range(7)
+N_IPARAMS = 7
 # stats columns
 ST_UPDATES, ST_FLIPS, ST_AREA_M, ST_AREA_E, ST_STATUS, ST_T_LAST_EVENT = range(6)
 N_STATS = 6
@@ -176,9 +176,12 @@ def poisson_mark(alias_prob, alias_idx, n, equal_rates, rng, r):
 
 
 @njit(inline="always", cache=True)
-def delayed_output(j, t_read, s, y, last, cnt, hist, pend, mask):
-    """``y_j`` just before ``t_read`` (int64 ±1), or 0 if the ring buffer lost the needed change."""
-    if pend[j] < t_read:  # the pending catch-up has happened by then: output = state
+def delayed_output(j, t_read, s, y, last, cnt, hist, pend, mask, lagged):
+    """``y_j`` just before ``t_read`` (int64 ±1), or 0 if the ring buffer lost the needed change.
+
+    ``lagged``: outputs have a response time, so a pending catch-up may have happened.
+    """
+    if lagged and pend[j] < t_read:  # the pending catch-up has happened by then: output = state
         return np.int64(s[j])
     v = np.int64(y[j])
     if last[j] < t_read:
@@ -253,17 +256,55 @@ def record_sample(s, e, r, k, out_states, out_energies, edges, sum_m, sum_mm):
             sum_mm[r, q] += s[edges[0, q]] * s[edges[1, q]]
 
 
+@njit(inline="always", cache=True)
+def scatter_change(indptr, indices, weights, f, j, value):
+    """Output ``y_j`` became ``value``: add ``2 value J_ij`` to each neighbour's input ``f_i``."""
+    d = 2.0 * value
+    for k in range(indptr[j], indptr[j + 1]):
+        f[indices[k]] += weights[k] * d
+
+
 @njit(cache=True)
-def _init_clock_heap(node_time, jitter, heap_t, heap_i, rng, r, clocked):
-    n = node_time.shape[0]
+def fifo_grow(fifo_t, fifo_p, head, tail):
+    """Double a full FIFO ring (entries ``head..tail-1``), returning the new arrays in order at 0.."""
+    cap = fifo_t.shape[0]
+    mask = cap - 1
+    new_t = np.empty(2 * cap, dtype=np.float64)
+    new_p = np.empty(2 * cap, dtype=np.int64)
+    for q in range(tail - head):
+        new_t[q] = fifo_t[(head + q) & mask]
+        new_p[q] = fifo_p[(head + q) & mask]
+    return new_t, new_p
+
+
+@njit(cache=True)
+def _init_heap(node_time, jitter, heap_t, heap_i, rng, r, clocked):
+    """One pending event per p-bit: its first clock edge (clocked) or Poisson time."""
     size = 0
-    for i in range(n):
+    for i in range(node_time.shape[0]):
         if clocked:
             t = node_time[i] + (jitter * standard_normal(rng, r) if jitter > 0.0 else 0.0)
         else:
             t = node_time[i] * exponential(rng, r)
         size = heap_push(heap_t, heap_i, size, t, i)
     return size
+
+
+@njit(inline="always", cache=True)
+def next_heap_event(heap_t, heap_i, size, cycle, node_time, period, jitter, clocked, rng, r):
+    """Pop the earliest ``(t, i)`` and schedule p-bit ``i``'s next update in the same sift-down."""
+    t = heap_t[0]
+    i = heap_i[0]
+    if clocked:
+        cycle[i] += 1
+        tn = cycle[i] * period + node_time[i]
+        if jitter > 0.0:
+            tn += jitter * standard_normal(rng, r)
+        tn = max(tn, t)  # a p-bit's own clock edges never reorder
+    else:
+        tn = t + node_time[i] * exponential(rng, r)
+    heap_replace_top(heap_t, heap_i, size, tn, i)
+    return t, i
 
 
 @njit(cache=True)
@@ -275,26 +316,36 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
     edges, sum_m, sum_mm = moments
     log_t, log_p, log_v = log
     beta, t_burn, period_s, t_end = fparams[F_BETA], fparams[F_T_BURN], fparams[F_SAMPLE_PERIOD], fparams[F_T_END]
-    total_rate, period, jitter, tau_r = fparams[F_TOTAL_RATE], fparams[F_PERIOD], fparams[F_JITTER], fparams[F_RESPONSE]
-    src, n_samples, hist_size = iparams[I_SOURCE], iparams[I_N_SAMPLES], iparams[I_HIST_SIZE]
-    fresh = iparams[I_READ] == READ_FRESH
+    total_rate, period, jitter = fparams[F_TOTAL_RATE], fparams[F_PERIOD], fparams[F_JITTER]
+    tau_r, d0 = fparams[F_RESPONSE], fparams[F_DELAY]
+    src, n_samples, read = iparams[I_SOURCE], iparams[I_N_SAMPLES], iparams[I_READ]
     equal_rates = iparams[I_EQUAL_RATES] != 0
+    per_edge = iparams[I_PER_EDGE_DELAY] != 0
+    lagged = tau_r > 0.0
     n = h.shape[0]
-    mask = hist_size - 1
+    n_hist = n if read == READ_HISTORY else 0
+    mask = iparams[I_HIST_SIZE] - 1
     cap = log_t.shape[1]
-    # per-replica work arrays
-    f = np.empty(n if fresh else 0, dtype=np.float64)
-    y = s.copy()
-    last = np.full(n, -np.inf)
-    pend = np.full(n, np.inf)
-    cnt = np.zeros(n, dtype=np.int64)
-    hist = np.empty((0 if fresh else n, hist_size), dtype=np.float64)
+    # inputs f: exact (FRESH) or delayed by d0 (FIFO) cached fields
+    f = np.empty(n if read != READ_HISTORY else 0, dtype=np.float64)
     for i in range(f.shape[0]):
         f[i] = current_field(indptr, indices, weights, h, s, i)
-    heap_t = np.empty(n if src != SOURCE_POISSON else 0, dtype=np.float64)
-    heap_i = np.empty(heap_t.shape[0], dtype=np.int64)
-    cycle = np.zeros(heap_t.shape[0], dtype=np.int64)
-    size = _init_clock_heap(node_time, jitter, heap_t, heap_i, rng, r, src == SOURCE_CLOCKED) if heap_t.shape[0] else 0
+    fifo_t = np.empty(iparams[I_FIFO_SIZE] if read == READ_FIFO else 1, dtype=np.float64)
+    fifo_p = np.empty(fifo_t.shape[0], dtype=np.int64)  # p-bit, sign = new value
+    head = 0
+    tail = 0
+    # outputs and their ring buffers (HISTORY)
+    y = s.copy()
+    last = np.full(n_hist, -np.inf)
+    pend = np.full(n_hist, np.inf)
+    cnt = np.zeros(n_hist, dtype=np.int64)
+    hist = np.empty((n_hist, mask + 1), dtype=np.float64)
+    # event source
+    n_heap = n if src != SOURCE_POISSON else 0
+    heap_t = np.empty(n_heap, dtype=np.float64)
+    heap_i = np.empty(n_heap, dtype=np.int64)
+    cycle = np.zeros(n_heap, dtype=np.int64)
+    size = _init_heap(node_time, jitter, heap_t, heap_i, rng, r, src == SOURCE_CLOCKED) if n_heap else 0
     e = initial_energy(indptr, indices, weights, h, s)
     msum = 0.0
     for i in range(n):
@@ -309,36 +360,31 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
     status = STATUS_OK
     t = 0.0
     while True:
-        # ---- next event: (t, i)
         if src == SOURCE_POISSON:
             t += exponential(rng, r) / total_rate
             i = poisson_mark(alias_prob, alias_idx, n, equal_rates, rng, r)
         else:
-            t = heap_t[0]
-            i = heap_i[0]
-            if src == SOURCE_CLOCKED:
-                cycle[i] += 1
-                tn = cycle[i] * period + node_time[i]
-                if jitter > 0.0:
-                    tn += jitter * standard_normal(rng, r)
-                tn = max(tn, t)
-            else:
-                tn = t + node_time[i] * exponential(rng, r)
-            heap_replace_top(heap_t, heap_i, size, tn, i)
-        # ---- samples on the sampling clock see every event strictly before them
-        while k_sample < n_samples and t_sample <= t:
+            t, i = next_heap_event(heap_t, heap_i, size, cycle, node_time, period, jitter,
+                                   src == SOURCE_CLOCKED, rng, r)
+        while k_sample < n_samples and t_sample <= t:  # a tick sees events strictly before it
             record_sample(s, e, r, k_sample, out_states, out_energies, edges, sum_m, sum_mm)
             k_sample += 1
             t_sample = t_burn + (k_sample + 1) * period_s
         if t >= t_end:
             break
-        # ---- the update of p-bit i at time t
-        if fresh:
+        # ---- input of p-bit i at time t
+        if read == READ_FRESH:
+            field = f[i]
+        elif read == READ_FIFO:
+            while head < tail and fifo_t[head & (fifo_t.shape[0] - 1)] < t:  # arrivals before t
+                q = fifo_p[head & (fifo_t.shape[0] - 1)]
+                scatter_change(indptr, indices, weights, f, abs(q) - 1, 1 if q > 0 else -1)
+                head += 1
             field = f[i]
         else:
             field = h[i]
             for k in range(indptr[i], indptr[i + 1]):
-                v = delayed_output(indices[k], t - delay[k], s, y, last, cnt, hist, pend, mask)
+                v = delayed_output(indices[k], t - delay[k], s, y, last, cnt, hist, pend, mask, lagged)
                 if v == 0:
                     status = STATUS_HISTORY_OVERFLOW
                 field += weights[k] * v
@@ -348,11 +394,10 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
         n_updates += 1
         if new == s[i]:
             continue
-        if fresh:
+        # ---- flip: energy, time averages, log, what the neighbours will see
+        if read == READ_FRESH:
             de = -2.0 * new * field
-            d = 2.0 * new
-            for k in range(indptr[i], indptr[i + 1]):
-                f[indices[k]] += weights[k] * d
+            scatter_change(indptr, indices, weights, f, i, new)
         else:
             de = -2.0 * new * current_field(indptr, indices, weights, h, s, i)
         if t > t_burn:
@@ -368,7 +413,15 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
             log_p[r, n_flips] = i
             log_v[r, n_flips] = new
         n_flips += 1
-        if not fresh:
+        if read == READ_FIFO:
+            if tail - head == fifo_t.shape[0]:
+                fifo_t, fifo_p = fifo_grow(fifo_t, fifo_p, head, tail)
+                tail -= head
+                head = 0
+            fifo_t[tail & (fifo_t.shape[0] - 1)] = t + d0
+            fifo_p[tail & (fifo_t.shape[0] - 1)] = (i + 1) if new > 0 else -(i + 1)
+            tail += 1
+        elif read == READ_HISTORY:
             output_follows_flip(i, t, tau_r, y, last, cnt, hist, pend, mask, rng, r)
     if status == STATUS_OK:
         while k_sample < n_samples:  # rounding guard: the last clock tick at t_end

@@ -103,10 +103,11 @@ def test_engine_matches_exact_law(engine, model_name):
     stats, law, hist = assert_engine_conforms(_runner(engine), model, seed=7, z_max=Z_MAX)
     # the check has power in both directions: a colder or a hotter sampler fails
     assert_rejects_law(stats, exact_law(model, 0.9 * law.beta), z_max=Z_MAX)
-    # the histogram noise level is the one a Markov chain should have: (K-1)/(2N) for
-    # i.i.d. draws over K well-sampled states, more with autocorrelation, never absurdly less
-    assert hist.kl <= hist.kl_bound
-    assert hist.noise > 0.0 and hist.u_se > 0.0
+    # KL of the pooled histogram: no larger than its expected noise level Q ~ (K-1)/(2 N_eff)
+    # (estimated from the block spread) plus Z_MAX standard errors (KL ~ X when states are
+    # well sampled, KL < X when most are never visited)
+    assert hist.kl <= hist.noise + Z_MAX * hist.u_se
+    assert hist.noise > 0.0 and hist.u_se > 0.0 and hist.n_effective > 0
     assert stats.n_blocks >= 16
 
 
@@ -316,7 +317,7 @@ def test_store_states_false_keeps_energies():
     np.testing.assert_array_equal(lean.energies, full.energies)
 
 
-MOMENT_ENGINES = ["chromatic", "naive_parallel", "sequential"]
+MOMENT_ENGINES = STRUCT_ENGINES
 
 
 @pytest.mark.parametrize("engine", MOMENT_ENGINES)
