@@ -19,6 +19,8 @@ SUBCOMMANDS = {
     "run": "commands.run",
     "bench": "commands.bench",
     "demo": "commands.demo",
+    "sweep": "commands.sweep",
+    "plot": "commands.plot",
 }
 
 

@@ -47,14 +47,17 @@ def make_schedule(sweeps, burn_in=0, thin=1, replicas=1, beta=1.0, seed=None) ->
     replicas = _int_arg("replicas", replicas, 1)
     if thin > sweeps:
         raise PbitsimError(f"thin = {thin} is larger than sweeps = {sweeps}: no sample would be taken")
+    if isinstance(beta, (bool, np.bool_)):
+        raise PbitsimError(f"beta must be a number, got {beta!r}")
     try:
         beta = float(beta)
     except (TypeError, ValueError):
         raise PbitsimError(f"beta must be a number, got {beta!r}") from None
     if not np.isfinite(beta) or beta < 0:
         raise PbitsimError(f"beta must be finite and >= 0, got {beta}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise PbitsimError(f"seed must be a non-negative integer or None, got {seed!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or not 0 <= seed < 2**64):
+        raise PbitsimError(f"seed must be an integer in 0..2**64-1 or None, got {seed!r}")
     return RunSchedule(sweeps, burn_in, thin, replicas, beta, resolve_seed(seed))
 
 

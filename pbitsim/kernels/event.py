@@ -176,12 +176,10 @@ def poisson_mark(alias_prob, alias_idx, n, equal_rates, rng, r):
 
 
 @njit(inline="always", cache=True)
-def delayed_output(j, t_read, s, y, last, cnt, hist, pend, mask, lagged):
+def delayed_output(j, t_read, s, y, last, cnt, hist, pend, mask):
     """``y_j`` just before ``t_read`` (int64 ±1), or 0 if the ring buffer lost the needed change.
-
-    ``lagged``: outputs have a response time, so a pending catch-up may have happened.
     """
-    if lagged and pend[j] < t_read:  # the pending catch-up has happened by then: output = state
+    if pend[j] < t_read:  # the pending catch-up has happened by then: output = state
         return np.int64(s[j])
     v = np.int64(y[j])
     if last[j] < t_read:
@@ -321,7 +319,6 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
     src, n_samples, read = iparams[I_SOURCE], iparams[I_N_SAMPLES], iparams[I_READ]
     equal_rates = iparams[I_EQUAL_RATES] != 0
     per_edge = iparams[I_PER_EDGE_DELAY] != 0
-    lagged = tau_r > 0.0
     n = h.shape[0]
     n_hist = n if read == READ_HISTORY else 0
     mask = iparams[I_HIST_SIZE] - 1
@@ -383,11 +380,19 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
             field = f[i]
         else:
             field = h[i]
-            for k in range(indptr[i], indptr[i + 1]):
-                v = delayed_output(indices[k], t - delay[k], s, y, last, cnt, hist, pend, mask, lagged)
-                if v == 0:
-                    status = STATUS_HISTORY_OVERFLOW
-                field += weights[k] * v
+            if per_edge:
+                for k in range(indptr[i], indptr[i + 1]):
+                    v = delayed_output(indices[k], t - delay[k], s, y, last, cnt, hist, pend, mask)
+                    if v == 0:
+                        status = STATUS_HISTORY_OVERFLOW
+                    field += weights[k] * v
+            else:
+                t_read = t - d0
+                for k in range(indptr[i], indptr[i + 1]):
+                    v = delayed_output(indices[k], t_read, s, y, last, cnt, hist, pend, mask)
+                    if v == 0:
+                        status = STATUS_HISTORY_OVERFLOW
+                    field += weights[k] * v
             if status != STATUS_OK:
                 break
         new = pbit_decision(field, beta, rng, r)

@@ -111,6 +111,21 @@ def test_engine_matches_exact_law(engine, model_name):
     assert stats.n_blocks >= 16
 
 
+@pytest.mark.parametrize("mode", ["chromatic", "sequential"])
+def test_engine_matches_exact_law_on_a_chip_topology(mode):
+    """A model placed on a king 3x3 chip (the chip's own 4-colour phases, not the model's graph)."""
+    from pbitsim.topologies import king_graph
+
+    rng = np.random.default_rng(21)
+    G = king_graph(3, 3)
+    model = _from_graph(G, lambda k: rng.normal(0.0, 0.6, size=k), rng.normal(0.0, 0.4, size=9))
+    chip = chip_from_dict({"name": "king3", "topology": {"kind": "king", "shape": [3, 3]},
+                           "clock": {"mode": mode}})
+    assert place_model(model, chip).colouring.n_colors == 4
+    assert_engine_conforms(lambda m, s: simulate(m, chip, sweeps=2000, burn_in=200, replicas=32, seed=s),
+                           model, seed=3, z_max=Z_MAX)
+
+
 def test_engine_name_and_chip_recorded():
     model = chimera_cell()
     assert _runner("chromatic")(model, 1).engine == "chromatic"

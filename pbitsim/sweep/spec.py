@@ -1,0 +1,198 @@
+"""Sweep specifications (TOML): a base chip, a model, a grid over chip parameters, repeats, metrics.
+
+```toml
+name = "precision"
+chip = "ideal"                  # shipped name or path (relative to this file)
+model = "demo_rbm"              # "demo_rbm", "spin_glass", or a .npz path (relative to this file)
+metrics = ["energy", "kl", "tau_int", "flips_per_s"]
+repeats = 3                     # independent repeats per point, seeds derived from `seed`
+seed = 1
+
+[run]                           # passed to the metric evaluation
+sweeps = 2000
+burn_in = 100
+replicas = 8
+beta = 1.0
+
+[grid]                          # cartesian product over dotted chip parameters
+"weights.total_bits" = [4, 6, 8]
+
+[zip]                           # parameters varied together (equal-length lists), crossed with [grid]
+"weights.frac_bits" = [1, 3, 5]
+```
+
+Every point is validated (chip overrides, metric names, run keys) before any
+work starts; errors name the file and the key.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from dataclasses import dataclass, field
+
+from ..chip import load_chip
+from ..errors import PbitsimError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib
+
+RUN_KEYS = {"sweeps": int, "burn_in": int, "replicas": int, "beta": float, "thin": int,
+            "estimates": int, "samples_per_estimate": int, "data": str}
+RUN_DEFAULTS = {"sweeps": 2000, "burn_in": 100, "replicas": 8, "beta": 1.0, "thin": 1,
+                "estimates": 16, "samples_per_estimate": 200, "data": "digits"}
+TOP_KEYS = {"name", "chip", "model", "metrics", "repeats", "seed", "run", "grid", "zip", "description"}
+
+
+class SweepSpecError(PbitsimError):
+    """A sweep file is malformed (the message names the file and key)."""
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One unit of work: chip overrides + repeat index + derived seed."""
+
+    params: tuple            # sorted (dotted path, value) pairs
+    repeat: int
+    seed: int
+
+    @property
+    def param_dict(self):
+        return dict(self.params)
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    name: str
+    source: str
+    chip: str
+    model: str
+    metrics: tuple
+    repeats: int
+    seed: int
+    run: dict = field(default_factory=dict)
+    grid: dict = field(default_factory=dict)
+    zipped: dict = field(default_factory=dict)
+
+    @property
+    def parameters(self):
+        return list(self.grid) + list(self.zipped)
+
+    def points(self):
+        """All points: grid product x zip rows x repeats, in a deterministic order."""
+        grid_keys = list(self.grid)
+        zip_keys = list(self.zipped)
+        zip_rows = list(zip(*self.zipped.values())) if zip_keys else [()]
+        out = []
+        for combo in itertools.product(*self.grid.values()) if grid_keys else [()]:
+            for row in zip_rows:
+                params = tuple(sorted(list(zip(grid_keys, combo)) + list(zip(zip_keys, row))))
+                for rep in range(self.repeats):
+                    out.append(SweepPoint(params, rep, derive_seed(self.seed, params, rep)))
+        return out
+
+    def point_key(self, point: SweepPoint) -> str:
+        """Hash of everything that determines a point's result (its file name in the results dir)."""
+        payload = {"chip": self.chip, "model": self.model, "metrics": sorted(self.metrics), "run": self.run,
+                   "params": [list(p) for p in point.params], "repeat": point.repeat, "seed": point.seed}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def derive_seed(seed, params, repeat):
+    h = hashlib.sha256(json.dumps([seed, [list(p) for p in params], repeat], sort_keys=True).encode())
+    return int.from_bytes(h.digest()[:4], "little")
+
+
+def _err(src, msg):
+    raise SweepSpecError(f"{src}: {msg}")
+
+
+def _resolve(base_dir, value):
+    if value.endswith((".toml", ".npz")) and not os.path.isabs(value):
+        return os.path.normpath(os.path.join(base_dir, value))
+    return value
+
+
+def parse_sweep(data: dict, *, source="<dict>", base_dir=".") -> SweepSpec:
+    """Validate a sweep dict (TOML layout) and return a :class:`SweepSpec`; nothing runs."""
+    from .metrics import METRICS
+
+    src = source
+    unknown = sorted(set(data) - TOP_KEYS)
+    if unknown:
+        _err(src, f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(TOP_KEYS))}")
+    for key in ("chip", "model", "metrics"):
+        if key not in data:
+            _err(src, f"missing required key {key!r}")
+    chip = data["chip"]
+    model = data["model"]
+    if not isinstance(chip, str) or not isinstance(model, str):
+        _err(src, "'chip' and 'model' must be strings")
+    chip = _resolve(base_dir, chip)
+    model = _resolve(base_dir, model)
+    metrics = data["metrics"]
+    if not isinstance(metrics, list) or not metrics:
+        _err(src, "'metrics' must be a non-empty list")
+    for m in metrics:
+        if m not in METRICS:
+            _err(src, f"metrics: unknown metric {m!r}; allowed: {', '.join(METRICS)}")
+    repeats = data.get("repeats", 1)
+    seed = data.get("seed", 0)
+    for key, v in (("repeats", repeats), ("seed", seed)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < (1 if key == "repeats" else 0):
+            _err(src, f"{key!r} must be an integer >= {1 if key == 'repeats' else 0}, got {v!r}")
+    run = dict(RUN_DEFAULTS)
+    for k, v in data.get("run", {}).items():
+        if k not in RUN_KEYS:
+            _err(src, f"[run] unknown key {k!r}; allowed: {', '.join(RUN_KEYS)}")
+        typ = RUN_KEYS[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float) if typ is float else typ):
+            _err(src, f"[run] {k} = {v!r} must be of type {typ.__name__}")
+        run[k] = typ(v)
+    grid = data.get("grid", {})
+    zipped = data.get("zip", {})
+    if not grid and not zipped:
+        _err(src, "the sweep has no parameters: give a [grid] and/or [zip] table")
+    for table, name in ((grid, "grid"), (zipped, "zip")):
+        for k, v in table.items():
+            if not isinstance(v, list) or not v:
+                _err(src, f"[{name}] {k!r} must be a non-empty list of values")
+    lengths = {len(v) for v in zipped.values()}
+    if len(lengths) > 1:
+        _err(src, f"[zip] lists must have equal lengths, got {sorted(lengths)}")
+    spec = SweepSpec(str(data.get("name", os.path.splitext(os.path.basename(source))[0])), source, chip, model,
+                     tuple(metrics), repeats, seed, run, dict(grid), dict(zipped))
+    _validate_points(spec)
+    return spec
+
+
+def _validate_points(spec):
+    """Apply every point's overrides to the chip now, so bad paths/values fail before any work."""
+    try:
+        base = load_chip(spec.chip)
+    except PbitsimError as exc:
+        _err(spec.source, f"chip: {exc}")
+    seen = set()
+    for point in spec.points():
+        if point.params in seen:
+            continue
+        seen.add(point.params)
+        try:
+            base.with_params(point.param_dict)
+        except PbitsimError as exc:
+            _err(spec.source, f"parameter point {point.param_dict}: {exc}")
+
+
+def load_sweep(path) -> SweepSpec:
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise SweepSpecError(f"{path}: no such sweep file")
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise SweepSpecError(f"{path}: malformed TOML ({exc})") from None
+    return parse_sweep(data, source=path, base_dir=os.path.dirname(os.path.abspath(path)))
