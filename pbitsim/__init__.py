@@ -7,6 +7,8 @@
 from .chip import ChipSpec, list_chips, load_chip
 from .errors import ChipSpecError, ModelError, PbitsimError, TopologyError
 from .exact import exact_law
+from .mapping.compiler import compile_model, compile_model as compile  # noqa: A004 (ps.compile)
+from .export import export_fpga
 from .models import RBM, IsingModel, load_model, save_model
 from .program import Program, place_model
 from .samples import Samples
@@ -16,6 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ChipSpec", "ChipSpecError", "IsingModel", "ModelError", "PbitsimError", "Program", "RBM",
-    "Samples", "TopologyError", "exact_law", "list_chips", "load_chip", "load_model",
+    "Samples", "TopologyError", "compile", "compile_model", "exact_law", "export_fpga", "list_chips",
+    "load_chip", "load_model",
     "place_model", "save_model", "simulate",
 ]

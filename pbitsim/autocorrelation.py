@@ -98,7 +98,7 @@ def autocovariance(x):
     return acov[:, 0] if one_d else acov
 
 
-def _windowed_tau(acov, flat, c):
+def _windowed_tau(acov, flat, c, common):
     """``(tau, window, found)`` per column from an autocovariance ``(T, k)``; ``flat``: constant columns."""
     T, k = acov.shape
     var = acov[0]
@@ -108,12 +108,15 @@ def _windowed_tau(acov, flat, c):
     ok = lags >= c * taus
     found = ok.any(axis=0)
     idx = np.where(found, ok.argmax(axis=0), T - 2)
+    if common and np.any(~flat):
+        idx = np.full(k, idx[~flat].max())
+        found = np.full(k, bool(found[~flat].all()))
     tau = taus[idx, np.arange(k)]
     tau = np.where(flat, np.nan, tau)
-    return tau, idx + 1, found & ~flat
+    return tau, np.where(flat, 0, idx + 1), found & ~flat
 
 
-def integrated_time(x, *, c=5.0):
+def integrated_time(x, *, c=5.0, common_window=False):
     r"""Integrated autocorrelation time ``tau_int = 1 + 2 sum_{t>=1} rho(t)`` of a series.
 
     Parameters
@@ -123,16 +126,23 @@ def integrated_time(x, *, c=5.0):
         ``tau`` per column).
     c : float
         Window constant: the sum runs to the smallest ``M`` with ``M >= c tau(M)``.
+    common_window : bool
+        Sum every column to the largest of the per-column windows.  Use it
+        when the columns are observables of one chain: an observable with a
+        small share in a slow mode stops its own window before that mode's
+        tail and under-reports ``tau`` (the standard error does not include
+        this truncation bias); the common window picks the tail up from the
+        slowest column, at the price of some extra noise.
 
     Returns
     -------
     TauResult
         Scalars for a 1-D input, ``(k,)`` arrays for a 2-D one.
     """
-    return _result(_as_chains(x, chains=False), c)
+    return _result(_as_chains(x, chains=False), c, common_window)
 
 
-def integrated_time_chains(chains, *, c=5.0):
+def integrated_time_chains(chains, *, c=5.0, common_window=False):
     r"""``tau_int`` from ``R`` independent chains of equal length, ``(R, T)`` or ``(R, T, k)``.
 
     The autocovariance is averaged over chains about the *grand* mean, so
@@ -140,16 +150,16 @@ def integrated_time_chains(chains, *, c=5.0):
     hidden by per-chain centring.  ``ess = R T / tau``; ``reliable`` needs
     ``T >= 50 tau`` within each chain.
     """
-    return _result(_as_chains(chains, chains=True), c)
+    return _result(_as_chains(chains, chains=True), c, common_window)
 
 
-def _result(parsed, c):
+def _result(parsed, c, common=False):
     (a, one_d) = parsed
     if not c > 0:
         raise ValueError(f"window constant c must be positive, got {c}")
     R, T, _ = a.shape
     flat = np.all(a == a[:1, :1], axis=(0, 1))
-    tau, window, found = _windowed_tau(_chain_autocovariance(a), flat, c)
+    tau, window, found = _windowed_tau(_chain_autocovariance(a), flat, c, common)
     ess = R * T / tau
     error = tau * np.sqrt(2.0 * (2.0 * window + 1.0) / T)
     reliable = bool(np.all(found) and np.all(T >= MIN_SAMPLES_PER_TAU * tau))
@@ -158,6 +168,6 @@ def _result(parsed, c):
     return TauResult(tau, window, ess, reliable, error, R * T)
 
 
-def effective_sample_size(x, *, c=5.0):
+def effective_sample_size(x, *, c=5.0, common_window=False):
     """``T / tau_int`` of ``(T,)`` (a float) or of each column of ``(T, k)`` (an array)."""
-    return integrated_time(x, c=c).ess
+    return integrated_time(x, c=c, common_window=common_window).ess

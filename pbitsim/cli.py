@@ -19,8 +19,12 @@ SUBCOMMANDS = {
     "run": "commands.run",
     "bench": "commands.bench",
     "demo": "commands.demo",
+    "compile": "commands.compile",
+    "export": "commands.export",
     "sweep": "commands.sweep",
     "plot": "commands.plot",
+    "snr": "commands.snr",
+    "train": "commands.train",
 }
 
 

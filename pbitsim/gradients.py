@@ -188,7 +188,7 @@ def rbm_exact_moments(rbm, beta=1.0):
                            f"this RBM is {nv} x {nh}")
     W, b, c = beta * rbm.W, beta * rbm.b, beta * rbm.c
     swap = nv < nh  # enumerate the smaller layer, called "e"; the other is summed out
-    We, be, bo = (W.T, c, b) if swap else (W, b, c)   # W as (other, enumerated)
+    We, be, bo = (W.T, b, c) if swap else (W, c, b)   # W as (other, enumerated); biases e, other
     n_e = We.shape[1]
     log_w, m_e, m_o, m_oe = [], np.zeros(n_e), np.zeros(We.shape[0]), np.zeros(We.shape)
     chunks = []

@@ -96,3 +96,50 @@ def kernel_stationary_law(program, beta, mode=None):
     mode = mode or program.chip.clock.mode
     p = datapath_p_plus(program, beta)
     return stationary(sweep_matrix(p, schedule_phases(program, mode)))
+
+
+def sparse_phase_matrix(p_plus, phase):
+    """:func:`phase_matrix` as a ``scipy.sparse`` CSR matrix (``2^|phase|`` entries per row)."""
+    import scipy.sparse as sp
+
+    n_states, n = p_plus.shape
+    phase = np.asarray(phase, dtype=np.int64)
+    codes = np.arange(n_states, dtype=np.int64)
+    clear = codes & ~np.int64(sum(1 << int(i) for i in phase))
+    rows, cols, vals = [], [], []
+    for assign in range(1 << phase.size):
+        prob = np.ones(n_states)
+        target = clear.copy()
+        for b, i in enumerate(phase):
+            if (assign >> b) & 1:
+                prob *= p_plus[:, i]
+                target |= np.int64(1) << np.int64(i)
+            else:
+                prob *= 1.0 - p_plus[:, i]
+        rows.append(codes)
+        cols.append(target)
+        vals.append(prob)
+    M = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(n_states, n_states))
+    M.sum_duplicates()
+    return M
+
+
+def random_scan_matrix(p_plus):
+    r"""One step of random-scan Gibbs: a site ``i`` drawn uniformly, then updated; sparse CSR.
+
+    ``T = (1/n) sum_i T_{\{i\}}``: ``n + 1`` entries per row (stay, or flip one
+    of ``n`` spins).  Reversible when the conditionals come from a joint law
+    (ideal Gibbs: detailed balance with the Boltzmann law).  One *sweep* of
+    the sequential engine's random scan is ``n`` such steps, ``T^n``.
+    """
+    import scipy.sparse as sp
+
+    n_states, n = p_plus.shape
+    codes = np.arange(n_states, dtype=np.int64)
+    bits = (codes[:, None] >> np.arange(n, dtype=np.int64)) & 1
+    p_flip = np.where(bits == 1, 1.0 - p_plus, p_plus) / n          # (2^n, n)
+    rows = np.concatenate([np.repeat(codes, n), codes])
+    cols = np.concatenate([(codes[:, None] ^ (np.int64(1) << np.arange(n, dtype=np.int64))).ravel(), codes])
+    vals = np.concatenate([p_flip.ravel(), 1.0 - p_flip.sum(axis=1)])
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n_states, n_states))

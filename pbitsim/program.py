@@ -1,46 +1,140 @@
-"""A :class:`Program`: a model as programmed onto a chip (placement, physical couplings, colours).
+"""A :class:`Program`: a model as programmed onto a chip (placement/chains, physical couplings, colours).
 
 Engines run programs.  ``simulate(model, chip)`` builds one on the fly with
 :func:`place_model` (direct placement: the model's spin ``i`` sits on p-bit
-``placement[i]``); the mapping compiler builds them with embedding and
-quantization.
+``placement[i]``); the mapping compiler (:func:`pbitsim.compile`) builds them
+with placement or minor embedding, quantization and colouring.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .chip import ChipSpec, load_chip
 from .colouring import Colouring, canonical_colors, colour_graph
-from .errors import TopologyError
+from .errors import PbitsimError, TopologyError
 from .models import RBM, IsingModel
+
+UNEMBED_METHODS = ("majority", "discard")
+
+
+def _frozen_int64(a):
+    a = np.array(a, dtype=np.int64).reshape(-1)
+    a.setflags(write=False)
+    return a
+
+
+class Chains(Sequence):
+    """One chain of physical p-bits per logical spin, stored as CSR ``(ptr, members)``.
+
+    ``chains[i]`` is ``members[ptr[i]:ptr[i+1]]`` (a read-only int64 array,
+    sorted); ``len(chains)`` is the number of logical spins.  Built from a list
+    of arrays (:meth:`from_lists`) or, for direct placement, one p-bit per spin
+    (:meth:`singletons`) without a Python object per spin.
+    """
+
+    __slots__ = ("ptr", "members")
+
+    def __init__(self, ptr, members):
+        ptr, members = _frozen_int64(ptr), _frozen_int64(members)
+        if ptr.size == 0 or ptr[0] != 0 or ptr[-1] != members.size or np.any(np.diff(ptr) < 1):
+            raise PbitsimError("chains: ptr must start at 0, end at len(members) and give non-empty chains")
+        self.ptr, self.members = ptr, members
+
+    @classmethod
+    def from_lists(cls, chains):
+        arrs = [np.sort(np.asarray(c, dtype=np.int64).reshape(-1)) for c in chains]
+        lengths = np.array([a.size for a in arrs], dtype=np.int64)
+        ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return cls(ptr, np.concatenate(arrs) if arrs else np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def singletons(cls, placement):
+        placement = np.asarray(placement, dtype=np.int64).reshape(-1)
+        return cls(np.arange(placement.size + 1, dtype=np.int64), placement)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """int64 (n_logical,): p-bits per chain."""
+        return np.diff(self.ptr)
+
+    def __len__(self):
+        return self.ptr.size - 1
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        i = int(i)
+        if not -n <= i < n:
+            raise IndexError(f"chain index {i} out of range for {n} chains")
+        i %= n
+        return self.members[self.ptr[i]:self.ptr[i + 1]]
+
+    def __eq__(self, other):
+        return (isinstance(other, Chains) and np.array_equal(self.ptr, other.ptr)
+                and np.array_equal(self.members, other.members))
+
+    __hash__ = None
+
+    def __repr__(self):
+        lengths = self.lengths
+        return (f"Chains(n={len(self)}, p-bits={self.members.size}, "
+                f"max length={int(lengths.max()) if lengths.size else 0})")
 
 
 @dataclass(frozen=True, eq=False)
 class Program:
-    """A model placed on a chip.
+    r"""A model placed (or minor-embedded) on a chip, ready for an engine or an FPGA export.
+
+    Index spaces: *logical* spins ``0..n_logical-1`` are the model's; *physical*
+    p-bits ``0..n_physical-1`` are the chip p-bits in use, in increasing order of
+    their chip-graph node (``chip_nodes``).  Only physical p-bits are simulated.
 
     Attributes
     ----------
     logical : IsingModel
-        The model the user asked for (an RBM is converted exactly to spins).
+        The model the user asked for (an RBM or DBM is converted exactly to spins).
     physical : IsingModel
-        Couplings and fields of the p-bits that run (physical index space).
+        Couplings ``J`` and fields ``h`` of the p-bits that run, in chip units:
+        ``physical ≈ scale * (logical distributed over chains) + chain couplers``.
+        On a fixed-point chip every value is exactly on the chip's weight/bias
+        grid and inside its range (the datapath's own quantization is then the
+        identity on them).  ``physical.offset`` makes physical and scaled logical
+        energies agree when every chain is intact.
     chip : ChipSpec
     placement : int64 ndarray (n_logical,)
-        Physical p-bit of each logical spin (direct placement).
+        Physical p-bit of each logical spin.  Direct placement: the spin's only
+        p-bit.  Minor embedding: the first (lowest-index) p-bit of its chain, a
+        representative; :meth:`unembed` reads the whole chain.
     chip_nodes : int64 ndarray (n_physical,)
-        Chip-graph node of each physical p-bit (for plots and export).
+        Chip-graph node of each physical p-bit (increasing).
     colouring : Colouring
-        Proper colouring of the physical coupling graph.
+        Proper colouring of the physical p-bits: the chip graph's colouring
+        restricted to ``chip_nodes`` (the chip's own clock phases), or for a
+        topology-kind ``model`` chip a colouring of the model graph.
     report : dict
-        What compilation did (sizes, colours, quantization numbers ...).
+        What compilation did (JSON-serialisable): p-bits used, chain lengths,
+        chain strength, scale, max |J| / |h| before and after, quantization
+        RMS error, fraction clipped, number of colours ... (see
+        :func:`pbitsim.mapping.compiler.compile_model`).
+    rbm : RBM or None
+        The RBM the program came from, if any (visible spins first).
     beta_factor : float
-        Physical inverse temperature per unit of the user's ``beta``: the
-        physical couplings are the logical ones times ``1 / beta_factor``
-        (scaled to fit the chip's number format), so running at
-        ``beta * beta_factor`` samples the intended ``exp(-beta E)``.
+        Physical inverse temperature per unit of the user's ``beta``:
+        ``beta_factor = 1 / scale``, so running the physical couplings at
+        ``beta * beta_factor`` (what :func:`pbitsim.simulate` does) samples the
+        intended ``exp(-beta E)`` as closely as the bits allow.
+    chains : Chains
+        Physical p-bits of each logical spin: ``chains[i]`` is a sorted int64
+        array (length 1 for direct placement); ``chains.ptr`` / ``chains.members``
+        are the same as CSR arrays.  Chains are disjoint and connected in the
+        chip graph.  A list of arrays is accepted and converted.
+    chain_strength : float
+        Ferromagnetic coupling on each chain coupler, in chip units (0 when no
+        chain is longer than one p-bit).
     """
 
     logical: IsingModel
@@ -52,7 +146,45 @@ class Program:
     report: dict = field(default_factory=dict)
     rbm: RBM | None = None
     beta_factor: float = 1.0
+    chains: Chains | None = None
+    chain_strength: float = 0.0
 
+    def __post_init__(self):
+        placement = _frozen_int64(self.placement)
+        chip_nodes = _frozen_int64(self.chip_nodes)
+        if placement.shape[0] != self.logical.n:
+            raise PbitsimError(f"placement has {placement.shape[0]} entries, the model {self.logical.n} spins")
+        if chip_nodes.shape[0] != self.physical.n:
+            raise PbitsimError(f"chip_nodes has {chip_nodes.shape[0]} entries, the physical model "
+                               f"{self.physical.n} p-bits")
+        if self.chains is None:
+            chains = Chains.singletons(placement)
+        elif isinstance(self.chains, Chains):
+            chains = self.chains
+        else:
+            chains = Chains.from_lists(self.chains)
+        if len(chains) != self.logical.n:
+            raise PbitsimError(f"{len(chains)} chains for {self.logical.n} logical spins")
+        n = self.physical.n
+        m = chains.members
+        if m.size and (m.min() < 0 or m.max() >= n):
+            raise PbitsimError(f"chains hold p-bits outside 0..{n - 1}")
+        if np.unique(m).size != m.size:
+            raise PbitsimError("chains overlap: a p-bit belongs to two chains")
+        if not np.isfinite(self.beta_factor) or self.beta_factor <= 0:
+            raise PbitsimError(f"beta_factor must be a positive finite number, got {self.beta_factor}")
+        object.__setattr__(self, "placement", placement)
+        object.__setattr__(self, "chip_nodes", chip_nodes)
+        object.__setattr__(self, "chains", chains)
+        object.__setattr__(self, "beta_factor", float(self.beta_factor))
+        object.__setattr__(self, "chain_strength", float(self.chain_strength))
+
+    def __repr__(self):
+        return (f"Program(chip={self.chip.name!r}, n_logical={self.n_logical}, n_physical={self.n_physical}, "
+                f"edges={self.physical.n_edges}, colours={self.colouring.n_colors}, "
+                f"embedded={self.is_embedded}, beta_factor={self.beta_factor:.6g})")
+
+    # ------------------------------------------------------------------ facts
     @property
     def n_physical(self):
         return self.physical.n
@@ -61,10 +193,97 @@ class Program:
     def n_logical(self):
         return self.logical.n
 
-    def unembed(self, states):
-        """Logical spins from physical states ``(..., n_physical)`` -> ``(..., n_logical)``."""
-        states = np.asarray(states)
-        return states[..., self.placement]
+    @property
+    def scale(self) -> float:
+        """Chip units per logical unit: ``physical ≈ scale * logical``; ``1 / beta_factor``."""
+        return 1.0 / self.beta_factor
+
+    @property
+    def chain_lengths(self) -> np.ndarray:
+        """int64 (n_logical,): p-bits per logical spin."""
+        return self.chains.lengths
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when some logical spin occupies more than one p-bit (a minor embedding)."""
+        return bool(self.chains.members.size > len(self.chains))
+
+    # ------------------------------------------------------------------ samples
+    def chain_breaks(self, states):
+        """bool ``(..., n_logical)``: chain ``i`` is broken (its p-bits disagree) in each state."""
+        sums, lengths = self._chain_sums(states)
+        return np.abs(sums) != lengths
+
+    def _chain_sums(self, states):
+        s = np.asarray(states)
+        if s.ndim == 0 or s.shape[-1] != self.n_physical:
+            raise PbitsimError(f"states must have shape (..., {self.n_physical}) (physical p-bits), "
+                               f"got {s.shape}")
+        ptr, members = self.chains.ptr, self.chains.members
+        x = s[..., members].astype(np.int64)
+        if members.size == 0:
+            return np.zeros(s.shape[:-1] + (0,), dtype=np.int64), np.diff(ptr)
+        return np.add.reduceat(x, ptr[:-1], axis=-1), np.diff(ptr)
+
+    def unembed(self, states, method="majority", *, seed=0, return_info=False):
+        r"""Logical spins from physical states ``(..., n_physical)``.
+
+        Parameters
+        ----------
+        states : array_like of ±1, shape (..., n_physical)
+        method : {"majority", "discard"}
+            ``majority``: each logical spin is the sign of the sum of its chain's
+            p-bits; a tie (an even chain split half and half) is broken by a fair
+            coin from ``seed``.  Shape ``(..., n_logical)``, int8.
+            ``discard``: keep only the states in which every chain is intact;
+            the leading axes are flattened, shape ``(n_kept, n_logical)``, int8.
+        seed : int
+            Seed of the tie-breaking coins (majority).
+        return_info : bool
+            Also return a dict with ``chain_break_fraction`` (mean over states and
+            logical spins of "chain broken"), ``broken_state_fraction`` (states
+            with at least one broken chain), ``n_states`` and, for discard,
+            ``kept`` (bool mask over the leading axes) and ``n_kept``.
+
+        A directly placed program (every chain one p-bit) returns
+        ``states[..., placement]`` unchanged in dtype, for either method.
+        """
+        if method not in UNEMBED_METHODS:
+            raise PbitsimError(f"unknown unembedding method {method!r}; allowed: {', '.join(UNEMBED_METHODS)}")
+        s = np.asarray(states)
+        sums, lengths = self._chain_sums(s)
+        broken = np.abs(sums) != lengths
+        lead = s.shape[:-1]
+        info = {"chain_break_fraction": float(broken.mean()) if broken.size else 0.0,
+                "broken_state_fraction": float(broken.any(axis=-1).mean()) if broken.size else 0.0,
+                "n_states": int(np.prod(lead, dtype=np.int64))}
+        if not self.is_embedded:
+            out = s[..., self.placement]
+        else:
+            out = np.sign(sums).astype(np.int8)
+            ties = sums == 0
+            if ties.any():
+                coins = np.random.default_rng(seed).integers(0, 2, int(ties.sum()))
+                out[ties] = (2 * coins - 1).astype(np.int8)
+        if method == "discard":
+            kept = ~broken.any(axis=-1)
+            out = out.reshape(-1, self.n_logical)[kept.reshape(-1)]
+            info.update(kept=kept, n_kept=int(kept.sum()))
+        return (out, info) if return_info else out
+
+    # ------------------------------------------------------------------ files
+    def save(self, path):
+        """Write the program to ``.npz`` atomically (see :mod:`pbitsim.program_io`); returns the path."""
+        from .program_io import save_program
+
+        return save_program(self, path)
+
+    @classmethod
+    def load(cls, path) -> "Program":
+        """Read a program written by :meth:`save` (the chip is stored inside the file)."""
+        from .program_io import load_program
+
+        return load_program(path)
 
 
 def as_ising(model):

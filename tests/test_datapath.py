@@ -226,3 +226,46 @@ def test_64_bit_lfsr_mask():
     run = ps.simulate(m, chip, sweeps=200, replicas=2, seed=3)
     assert run.states.shape == (2, 200, 3)
     assert 0.2 < (run.states > 0).mean() < 0.8
+
+
+# ----------------------------------------------------------------- shipped chips
+def chip_features(chip):
+    """The datapath features a chip description uses."""
+    p, r, w, a = chip.pbit, chip.rng, chip.weights, chip.accumulator
+    fixed = chip.is_fixed_point
+    return {name for name, used in [
+        ("fixed point", fixed), ("wrap overflow", fixed and "wrap" in (w.overflow, chip.bias.overflow, a.overflow)),
+        ("beta shift", fixed and a.beta_shift != 0), ("lut", p.activation == "lut"),
+        ("hard sigmoid", p.activation == "hard_sigmoid"), ("xoroshiro k-bit", r.kind == "xoroshiro"),
+        ("per-p-bit lfsr", r.kind == "lfsr" and not r.shared), ("shared lfsr", r.kind == "lfsr" and r.shared),
+        ("gain variation", p.gain_sigma > 0), ("offset variation", p.offset_sigma > 0),
+        ("stuck p-bits", p.stuck_fraction > 0), ("input noise", p.input_noise_sigma > 0),
+        ("coupling mismatch", w.mismatch_rel_sigma > 0 or w.mismatch_abs_sigma > 0)] if used}
+
+
+def test_every_datapath_feature_ships_in_some_chip():
+    from pbitsim.chip import shipped_chip_names
+    covered = set().union(*(chip_features(load_chip(name)) for name in shipped_chip_names()))
+    assert covered >= {
+        "fixed point", "wrap overflow", "beta shift", "lut", "hard sigmoid", "xoroshiro k-bit",
+        "per-p-bit lfsr", "shared lfsr", "gain variation", "offset variation", "stuck p-bits",
+        "input noise", "coupling mismatch"}
+
+
+def test_reference_rtl_chip_is_the_documented_datapath():
+    c = load_chip("fpga-sparse-ising")
+    assert (c.weights.total_bits, c.weights.frac_bits, c.weights.overflow) == (6, 1, "saturate")
+    assert (c.bias.total_bits, c.bias.frac_bits) == (6, 1)
+    assert (c.accumulator.total_bits, c.accumulator.frac_bits, c.accumulator.overflow) == (6, 1, "saturate")
+    assert (c.pbit.activation, c.pbit.lut_input_bits, c.pbit.lut_output_bits, c.pbit.lut_symmetric) == \
+        ("lut", 5, 32, True)
+    assert (c.rng.kind, c.rng.width, tuple(c.rng.taps), c.rng.feedback, c.rng.structure, c.rng.output_bits,
+            c.rng.shared, c.rng.steps_per_update) == ("lfsr", 32, (32, 22, 2, 1), "xnor", "fibonacci", 32, False, 1)
+
+
+@pytest.mark.parametrize("name", ["fpga-sparse-ising", "fpga-lfsr-shared", "fpga-xoroshiro-pwl",
+                                  "analog-variation"])
+def test_cli_runs_datapath_chip(name, capsys):
+    from pbitsim.cli import main
+    assert main(["run", name, "--sweeps", "50", "--burn-in", "5", "--replicas", "2"]) == 0
+    assert "datapath" in capsys.readouterr().out

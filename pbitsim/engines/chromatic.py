@@ -6,7 +6,7 @@ of ``1 / frequency_mhz`` microseconds of chip time.
 Two kernel layouts (see :mod:`pbitsim.kernels.chromatic`): *single-chain*
 (one replica per thread at a time, cached fields, any mode) and
 *replica-major* (blocks of replicas as SIMD lanes, chromatic mode), chosen
-automatically from the replica count.  Both give every replica the same random
+automatically from the replica count and the mean degree.  Both give every replica the same random
 numbers for the same seed, and results never depend on the thread count.
 """
 from __future__ import annotations
@@ -26,10 +26,15 @@ MODES = {"chromatic": 0, "naive_parallel": 1}
 LAYOUTS = ("auto", "single", "replica_major")
 #: RNG lane streams per replica; a colour is cut into chunks of ``2 * LANES`` p-bits.
 LANES = 16
-#: ``layout="auto"`` picks replica-major from this many replicas on (chromatic mode).
-REPLICA_MAJOR_MIN_REPLICAS = 16
+#: ``layout="auto"`` picks replica-major (chromatic mode) from this many replicas on ...
+REPLICA_MAJOR_MIN_REPLICAS = 32
+#: ... on graphs of at most this mean degree.  Replica-major recomputes every
+#: input (``degree`` multiply-adds per update, no branches); single-chain
+#: touches neighbours only on a flip, so it is the faster one on denser or
+#: slowly flipping graphs (Pegasus, degree ~14), replica-major on lattices.
+REPLICA_MAJOR_MAX_MEAN_DEGREE = 8.0
 _BLOCK_MAX = 32  # replicas per replica-major block (SIMD lanes x unrolling)
-_BLOCK_MIN = 8
+_BLOCK_MIN = 16
 
 
 def colour_ordered_csr(program):
@@ -77,9 +82,12 @@ def sell_layout(indptr, indices, weights, color_ptr, chunk):
     return color_ptr.astype(np.int64), chunk_ptr, chunk_off, nbr, w
 
 
-def choose_layout(mode, replicas):
-    """``"replica_major"`` for chromatic runs with many replicas, else ``"single"``."""
-    return "replica_major" if mode == "chromatic" and replicas >= REPLICA_MAJOR_MIN_REPLICAS else "single"
+def choose_layout(mode, replicas, mean_degree):
+    """``"replica_major"`` for chromatic runs of many replicas on a sparse graph, else ``"single"``."""
+    if (mode == "chromatic" and replicas >= REPLICA_MAJOR_MIN_REPLICAS
+            and mean_degree <= REPLICA_MAJOR_MAX_MEAN_DEGREE):
+        return "replica_major"
+    return "single"
 
 
 def _blocking(replicas):
@@ -102,11 +110,11 @@ def run_layout(program, schedule, layout, *, mode="chromatic", store_states=True
         raise PbitsimError(f"unknown chromatic-engine mode {mode!r}; allowed: {', '.join(MODES)}")
     if layout not in LAYOUTS:
         raise PbitsimError(f"unknown layout {layout!r}; allowed: {', '.join(LAYOUTS)}")
-    if layout == "auto":
-        layout = choose_layout(mode, schedule.replicas)
     if layout == "replica_major" and mode != "chromatic":
         raise PbitsimError("the replica-major layout runs chromatic mode only")
     perm, indptr, indices, weights, h, color_ptr = colour_ordered_csr(program)
+    if layout == "auto":
+        layout = choose_layout(mode, schedule.replicas, indptr[-1] / max(h.shape[0], 1))
     if mode == "naive_parallel":  # one "colour" holding every p-bit
         color_ptr = np.array([0, h.shape[0]], dtype=np.int64)
     n = h.shape[0]

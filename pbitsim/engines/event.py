@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import PbitsimError
 from ..kernels import event as K
+from ..kernels.event_queue import alias_table
 from ..samples import Samples, Timing
 from ..timing import TimingSpec, timing_from_program, validate_timing
 from .schedule import initial_states, replica_streams
@@ -99,16 +100,16 @@ def make_window(schedule, sweep_ns, *, duration_ns=None, sample_period_ns=None, 
 def _read_mode(program, timing: TimingSpec):
     """How inputs are read (see :mod:`pbitsim.kernels.event`).
 
-    - cached exact fields when nothing is delayed and no two neighbours can
-      update at one instant;
-    - cached delayed fields fed by a FIFO of changes when every synapse has
-      the same delay and outputs have no lag (changes then arrive in order);
-    - per-p-bit ring buffers of output changes otherwise.
+    - cached exact inputs when nothing is delayed or lagged and no two
+      neighbours can update at one instant;
+    - cached delayed inputs fed by a FIFO of changes when every synapse has
+      the same delay (changes then arrive in the order they happen);
+    - per-p-bit ring buffers of output changes when delays differ per edge.
     """
     d = timing.delay_ns
-    if timing.response_time_ns > 0 or (d.size and np.any(d != d[0])):
+    if d.size and np.any(d != d[0]):
         return K.READ_HISTORY
-    if d.size and d[0] > 0:
+    if timing.response_time_ns > 0 or (d.size and d[0] > 0):
         return K.READ_FIFO
     if timing.mode == "clocked" and timing.jitter_ns == 0:
         u, v, _ = program.physical.edges()
@@ -176,7 +177,7 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
     n, R, S = h.shape[0], schedule.replicas, win.n_samples
     src, node_time, source_name = _source(timing, queue)
     rates = 1.0 / timing.neuron_time_ns
-    prob, alias = K.alias_table(rates) if n else (np.ones(0), np.zeros(0, dtype=np.int64))
+    prob, alias = alias_table(rates) if n else (np.ones(0), np.zeros(0, dtype=np.int64))
     read = _read_mode(program, timing)
     per_edge = bool(timing.delay_ns.size and np.any(timing.delay_ns != timing.delay_ns[0]))
     B = int(hist_size) if hist_size else history_size(timing)
@@ -188,7 +189,7 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
              K.F_RESPONSE, K.F_DELAY]] = (schedule.beta, win.burn_in_ns, win.sample_period_ns, t_end,
                                           rates.sum(), timing.period_ns, timing.jitter_ns,
                                           timing.response_time_ns, timing.max_delay_ns)
-    fifo_size = _pow2_at_least(max(64.0, n * timing.max_delay_ns / timing.min_update_interval_ns))
+    fifo_size = _pow2_at_least(64.0 + n * (1.0 + timing.max_delay_ns / timing.min_update_interval_ns))
     graph = (indptr, indices, weights, h, timing.delay_ns)
     source = (np.ascontiguousarray(node_time), prob, alias)
     init = initial_states(n, R, schedule.seed, initial)
@@ -201,8 +202,9 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         mom = (np.zeros((2, 0), dtype=np.int32), np.zeros((R, 0)), np.zeros((R, 0)))
     cap = int(1.2 * _expected_updates(timing, t_end) + 100) if record_flips else 0
     while True:
-        iparams = np.array([src, S, B, read, int(timing.equal_rates), fifo_size, int(per_edge)],
-                           dtype=np.int64)
+        iparams = np.zeros(K.N_IPARAMS, dtype=np.int64)
+        iparams[[K.I_SOURCE, K.I_N_SAMPLES, K.I_READ, K.I_EQUAL_RATES, K.I_PER_EDGE_DELAY, K.I_HIST_SIZE,
+                 K.I_FIFO_SIZE]] = (src, S, read, timing.equal_rates, per_edge, B, fifo_size)
         state = init.copy()
         out = (np.zeros((R, S if store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
                np.zeros((R, K.N_STATS)))
@@ -214,6 +216,13 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         K.run_events(graph, source, fparams, iparams, state, rng, out, mom, log)
         wall = time.perf_counter() - t0
         stats = out[2]
+        if np.any(stats[:, K.ST_STATUS] == K.STATUS_FIFO_OVERFLOW):
+            fifo_size *= 4
+            if fifo_size * 16 > MAX_HISTORY_BYTES:
+                raise PbitsimError(f"synapse-delay queue overflow: more than {fifo_size // 4} output changes "
+                                   f"within one delay window ({timing.max_delay_ns:.4g} ns); shorten the "
+                                   "delay or lengthen the neuron time")
+            continue
         if np.any(stats[:, K.ST_STATUS] == K.STATUS_HISTORY_OVERFLOW):
             B *= 4
             if n * B * 8 > MAX_HISTORY_BYTES:

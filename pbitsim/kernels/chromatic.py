@@ -23,9 +23,10 @@ the layouts), so their trajectories agree except for a tie ``|tanh - u|`` below
 
 - **Single-chain** (:func:`run_chromatic`, any mode): one replica per
   iteration of a ``prange``; float64 fields ``I`` cached and updated on flips.
-  A colour is processed in two passes: a SIMD pass decides every p-bit of the
-  colour from the current fields, then the flips are applied (each adds
-  ``2 m_i J_ij`` to its neighbours' fields).  With one "colour" holding all
+  A colour is processed in passes that are each one long loop: the uniforms,
+  the decisions of every p-bit of the colour from the current fields (SIMD,
+  branch-free), then the flips, each adding ``2 m_i J_ij`` to its neighbours'
+  fields (work only where a p-bit flipped).  With one "colour" holding all
   p-bits this is the naive-parallel (all-at-once, not Gibbs) update.
 - **Replica-major** (:func:`run_chromatic_replica_major`, chromatic mode):
   states of a block of replicas stored node-major, ``(n + 1, RB)`` int8, so
@@ -57,13 +58,15 @@ _P0, _P1, _P2, _P3, _P4, _P5, _P6 = _P
 _Q1, _Q2, _Q3, _Q4, _Q5, _Q6 = _Q[1:]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def tanh_above(x, u):
     """``fast_tanh(x) > u`` without the division: ``x P(x^2) > u Q(x^2)`` (``Q >= 1``).
 
     Same rational as :func:`~pbitsim.kernels.activation.fast_tanh` (clamped at
-    ``+-9``), evaluated by Estrin's scheme so the dependency chain is short and
-    the SIMD loops around it are throughput-bound, not latency-bound.
+    ``+-9``), evaluated by Estrin's scheme with fused multiply-adds so the
+    dependency chain is short and the SIMD loops that inline it are
+    throughput-bound.  Differs from ``fast_tanh(x) > u`` only where
+    ``|fast_tanh(x) - u|`` is at rounding level (1e-15).
     """
     x = min(max(x, -_CLAMP), _CLAMP)
     t = x * x
@@ -132,30 +135,28 @@ def colour_pass(graph, a, b, beta, s, f, d, flips, lanes, u):
     """Update positions ``a:b`` (one colour, or all p-bits for naive parallel); returns ``dE``.
 
     ``s`` float64 (n + C,) states ±1; ``f`` float64 (n + C,) cached inputs;
-    ``d`` float64 (n + C,) and ``flips`` int32 (n,) scratch; ``lanes`` uint64
-    (2, L) lane streams; ``u`` float64 (C,) scratch.  Pass 1 decides every
-    p-bit from the current fields (SIMD over a chunk), pass 2 applies the
-    flips.  ``dE`` is exact for a colour class (no internal edges); for a naive
-    pass with coupled flips it is meaningless and the caller recomputes ``E``.
+    ``d`` and ``u`` float64 (n + C,) and ``flips`` int32 (n,) scratch;
+    ``lanes`` uint64 (2, L) lane streams.  Three passes, each one long loop:
+    the uniforms of every chunk, the decisions of every p-bit from the current
+    fields (SIMD), then the flips (each adds ``2 m_i J_ij`` to its neighbours'
+    fields).  ``dE`` is exact for a colour class (no internal edges); for a
+    naive pass with coupled flips it is meaningless and the caller recomputes ``E``.
     """
     indptr, indices, weights = graph[0], graph[1], graph[2]
     L = lanes.shape[1]
     C = 2 * L
-    s0 = lanes[0]
-    s1 = lanes[1]
-    u_hi = u[:L]
-    u_lo = u[L:]
+    for q0 in range(a, b, C):  # chunk q0: lane l -> positions q0 + l (high word), q0 + L + l (low)
+        advance_streams(lanes[0], lanes[1], u[q0:q0 + L], u[q0 + L:q0 + C])
+    fa = f[a:b]
+    sa = s[a:b]
+    da = d[a:b]
+    ua = u[a:b]
+    for l in range(b - a):
+        da[l] = (1.0 if tanh_above(beta * fa[l], ua[l]) else -1.0) - sa[l]
     cnt = 0
-    for q0 in range(a, b, C):
-        advance_streams(s0, s1, u_hi, u_lo)
-        fq = f[q0:q0 + C]
-        sq = s[q0:q0 + C]
-        dq = d[q0:q0 + C]
-        for l in range(C):  # positions past b are decided and ignored
-            dq[l] = (1.0 if tanh_above(beta * fq[l], u[l]) else -1.0) - sq[l]
-        for l in range(min(C, b - q0)):  # branch-free compaction of the flips
-            flips[cnt] = q0 + l
-            cnt += dq[l] != 0.0
+    for l in range(b - a):  # branch-free compaction of the flips
+        flips[cnt] = a + l
+        cnt += da[l] != 0.0
     de = 0.0
     for z in range(cnt):
         i = flips[z]
@@ -195,8 +196,8 @@ def run_chromatic(graph, color_ptr, beta, state, rng, schedule, edges, out):
         s = np.zeros(n + C)
         f = np.zeros(n + C)
         d = np.zeros(n + C)
+        u = np.zeros(n + C)
         flips = np.empty(n, dtype=np.int32)
-        u = np.empty(C)
         lanes = rng[r]
         for i in range(n):
             s[i] = state[r, i]
@@ -229,8 +230,10 @@ def colour_pass_replica_major(h, sell, c, beta, sb, lanes, u, acc, e):
     neighbour lists padded to a common length ``D_k`` at
     ``chunk_off[k] + j*C + l`` (``j``-th neighbour of chunk position ``l``;
     padding points at the all-zero row ``n`` with weight 0).  ``sb`` int8
-    (n + 1, RB) states, ``lanes`` uint64 (2, L, RB), ``u`` float64 (C, RB),
-    ``acc`` float64 (RB,) scratch, ``e`` float64 (RB,) energies (updated).
+    (n + 1, RB) states, ``lanes`` uint64 (2, L, RB), ``u`` and ``acc`` float64
+    (C, RB) scratch, ``e`` float64 (RB,) energies (updated).  Per chunk: the
+    uniforms, the inputs ``I = h + sum_j J_ij m_j`` of its p-bits (CSR order of
+    summation), then one flat SIMD loop over the chunk's (p-bit, replica) pairs.
     """
     color_ptr, chunk_ptr, chunk_off, nbr, w = sell
     L = lanes.shape[1]
@@ -244,23 +247,37 @@ def colour_pass_replica_major(h, sell, c, beta, sb, lanes, u, acc, e):
             advance_streams(lanes[0, l], lanes[1, l], u[l], u[L + l])
         off = chunk_off[ch]
         n_nbr = (chunk_off[ch + 1] - off) // C
-        for l in range(min(C, b - q0)):
-            i = q0 + l
-            hi = h[i]
+        m = min(C, b - q0)
+        for l in range(m):
+            al = acc[l]
+            hi = h[q0 + l]
             for r in range(RB):
-                acc[r] = hi
-            for k in range(n_nbr):
+                al[r] = hi
+            k = 0
+            while k + 4 <= n_nbr:  # four rows per pass over acc, same order of summation
+                p = off + k * C + l
+                w0, w1, w2, w3 = w[p], w[p + C], w[p + 2 * C], w[p + 3 * C]
+                s0, s1, s2, s3 = sb[nbr[p]], sb[nbr[p + C]], sb[nbr[p + 2 * C]], sb[nbr[p + 3 * C]]
+                for r in range(RB):
+                    al[r] = (((al[r] + w0 * s0[r]) + w1 * s1[r]) + w2 * s2[r]) + w3 * s3[r]
+                k += 4
+            for k in range(k, n_nbr):
                 p = off + k * C + l
                 wk = w[p]
                 sj = sb[nbr[p]]
                 for r in range(RB):
-                    acc[r] += wk * sj[r]
-            si = sb[i]
-            ul = u[l]
-            for r in range(RB):  # float arithmetic only: AVX2 has no int64 -> double
-                new = 1.0 if tanh_above(beta * acc[r], ul[r]) else -1.0
-                e[r] -= (new - np.float64(np.int32(si[r]))) * acc[r]
-                si[r] = np.int8(np.int32(new))
+                    al[r] += wk * sj[r]
+        x = acc[:m].reshape(m * RB)
+        uf = u[:m].reshape(m * RB)
+        sf = sb[q0:q0 + m].reshape(m * RB)
+        for k in range(m * RB):  # float arithmetic only: AVX2 has no int64 -> double
+            new = 1.0 if tanh_above(beta * x[k], uf[k]) else -1.0
+            x[k] = (np.float64(np.int32(sf[k])) - new) * x[k]  # energy change -(new - old) I
+            sf[k] = np.int8(np.int32(new))
+        for l in range(m):  # replica by replica, p-bits in order (same sum as one at a time)
+            al = acc[l]
+            for r in range(RB):
+                e[r] += al[r]
         ch += 1
 
 
@@ -286,7 +303,7 @@ def run_chromatic_replica_major(graph, sell, beta, blocks, rng, schedule, edges,
         sb = blocks[blk]
         lanes = rng[blk]
         u = np.empty((C, RB))
-        acc = np.empty(RB)
+        acc = np.empty((C, RB))
         e = np.zeros(RB)
         s = np.empty(n)
         f = np.empty(n)

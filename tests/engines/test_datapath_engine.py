@@ -40,63 +40,98 @@ def uncoupled(h):
     return ps.IsingModel.from_dense(np.zeros((h.size, h.size)), h)
 
 
-# ----------------------------------------------------------------- slow reference of the reference RTL
-def ref_code(x):
-    """s[4][1]: round to nearest, ties to even (Python round), saturate to -32 .. 31."""
-    return max(-32, min(31, round(x * 2)))
+# ----------------------------------------------------------------- slow reference datapath
+# Written from docs/datapath.md with Python integers; the two shipped FPGA chips as parameter sets.
+FPGA_SPARSE_ISING = dict(bits=6, frac=1, acc_bits=6, wrap=False, shift=0, lut_in=5, L=32, k=32,
+                         taps=(32, 22, 2, 1), shared=False, group=1, share_shift=0, steps=1)
+FPGA_LFSR_SHARED = dict(bits=8, frac=4, acc_bits=8, wrap=True, shift=2, lut_in=5, L=16, k=16,
+                        taps=(32, 22, 2, 1), shared=True, group=4, share_shift=4, steps=4)
 
 
-def ref_lfsr32(r):
-    """{s[30:0], s[31] ^~ s[21] ^~ s[1] ^~ s[0]}: Fibonacci XNOR, taps 32, 22, 2, 1."""
-    fb = 1 ^ ((r >> 31) ^ (r >> 21) ^ (r >> 1) ^ r) & 1
+def ref_code(x, bits, frac):
+    """Round to nearest, ties to even (Python round), saturate to the signed ``bits`` range."""
+    return max(-2 ** (bits - 1), min(2 ** (bits - 1) - 1, round(x * 2 ** frac)))
+
+
+def ref_lfsr32_xnor(r, taps):
+    """Fibonacci XNOR step of a 32-bit register: new bit 0 = NOT parity(taps), e.g. the RTL
+    {s[30:0], s[31] ^~ s[21] ^~ s[1] ^~ s[0]} for taps 32, 22, 2, 1."""
+    fb = 1
+    for t in taps:
+        fb ^= (r >> (t - 1)) & 1
     return ((r << 1) & 0xFFFFFFFF) | fb
 
 
-def ref_fpga_sweeps(J, h, beta, classes, spins, regs, n_sweeps):
-    """Chromatic sweeps of the fpga-sparse-ising p-bit; returns the state after each sweep."""
+def ref_sweeps(J, h, beta, classes, spins, regs, n_sweeps, p):
+    """Chromatic sweeps through the integer datapath ``p``; the state after each sweep.
+
+    ``regs``: per-p-bit registers keyed by physical p-bit, or shared ones keyed by group.
+    """
     n = len(spins)
-    hc = [ref_code(v) for v in h]
-    nbrs = [[(int(j), ref_code(J[i, j])) for j in np.flatnonzero(J[i])] for i in range(n)]
-    lut = [min(round(2 ** 32 * (1 + math.tanh(beta * k * 0.5)) / 2), 2 ** 32 - 1) for k in range(32)]
+    hc = [ref_code(v, p["bits"], p["frac"]) for v in h]
+    nbrs = [[(int(j), ref_code(J[i, j], p["bits"], p["frac"])) for j in np.flatnonzero(J[i])] for i in range(n)]
+    step = 2.0 ** (p["shift"] - p["frac"])                    # value of one table address step
+    L, k, half = p["L"], p["k"], 2 ** (p["acc_bits"] - 1)
+    lut = [min(round(2 ** L * (1 + math.tanh(beta * a * step)) / 2), 2 ** L - 1) for a in range(2 ** p["lut_in"])]
     spins, regs, out = [int(v) for v in spins], dict(regs), []
     for _ in range(n_sweeps):
+        if p["shared"]:                                       # shared registers shift once per sweep
+            for g in regs:
+                for _ in range(p["steps"]):
+                    regs[g] = ref_lfsr32_xnor(regs[g], p["taps"])
         for cls in classes:
             new = {}
-            for i in cls:                           # every p-bit of a colour reads the same old state
-                a = max(-32, min(31, hc[i] + sum(c * spins[j] for j, c in nbrs[i])))
-                regs[i] = ref_lfsr32(regs[i])       # one LFSR step per update, whole 32-bit word
-                plus = lut[min(abs(a), 31)] > regs[i]
-                new[i] = 1 if plus != (a < 0) else -1   # inverted for negative I
+            for i in cls:                                     # a colour reads the state before it
+                A = hc[i] + sum(c * spins[j] for j, c in nbrs[i])
+                A = (A + half) % (2 * half) - half if p["wrap"] else max(-half, min(half - 1, A))
+                a = A >> p["shift"]                           # arithmetic shift (floor)
+                if p["shared"]:
+                    w = (regs[i // p["group"]] >> (i % p["group"]) * p["share_shift"]) & (2 ** k - 1)
+                else:
+                    for _ in range(p["steps"]):
+                        regs[i] = ref_lfsr32_xnor(regs[i], p["taps"])
+                    w = regs[i] & (2 ** k - 1)
+                t = lut[min(abs(a), len(lut) - 1)]
+                plus = t > (w >> (k - L)) if k >= L else (t >> (L - k)) > w
+                new[i] = 1 if plus != (a < 0) else -1         # inverted for negative I
             for i, v in new.items():
                 spins[i] = v
         out.append(list(spins))
     return np.array(out, dtype=np.int8)
 
 
-def test_kernel_matches_pure_python_reference_bit_for_bit():
-    chip = load_chip("fpga-sparse-ising")                # the whole Pegasus P6 chip, 4 colours
+@pytest.mark.parametrize("name,params,scale", [("fpga-sparse-ising", FPGA_SPARSE_ISING, 1.0),
+                                               ("fpga-lfsr-shared", FPGA_LFSR_SHARED, 0.25)])
+def test_kernel_matches_pure_python_reference_bit_for_bit(name, params, scale):
+    """Whole chip (4 colours), couplings with rounding ties and out-of-range values, 40 sweeps
+    (more than the 32 shifts it takes the LFSR feedback to reach the comparator's top bits)."""
+    chip = load_chip(name)
     G = chip_graph(chip)
     n = G.number_of_nodes()
     rng = np.random.default_rng(4)
-    grid = np.array([-20.0, -3.25, -1.75, -0.75, -0.25, 0.25, 0.75, 1.25, 2.5, 17.0])  # ties and saturation
+    grid = scale * np.array([-20.0, -3.25, -1.75, -0.75, -0.25, 0.25, 0.75, 1.25, 2.5, 17.0]) + 2.0 ** -(params["frac"] + 1)
     rows, cols = np.array(sorted(G.edges())).T
     model = ps.IsingModel.from_edges(rows, cols, rng.choice(grid, rows.size), rng.choice(grid, n) / 4, n=n)
     prog = place_model(model, chip)
     assert prog.colouring.n_colors == 4
-    beta, seed, R, S = 0.8, 11, 2, 12
+    beta, seed, R, S = 0.8, 11, 2, 40
     run = ps.simulate(prog, sweeps=S, replicas=R, seed=seed, beta=beta)
     order, _ = prog.colouring.order()
-    regs = lfsr_states(build_datapath(chip, prog.physical, beta, order), seed, R, chip)
+    dp = build_datapath(chip, prog.physical, beta, order)
+    regs = lfsr_states(dp, seed, R, chip)
     init = initial_states(n, R, seed)
     J = model.J.toarray()
-    saturated = 0
+    overflowed = 0
     for r in range(R):
-        traj = ref_fpga_sweeps(J, model.h, beta, prog.colouring.classes(), init[r],
-                               {int(order[k]): int(regs[r, k]) for k in range(n)}, S)
+        if params["shared"]:
+            start = {int(dp.kernel.slot[k]): int(regs[r, dp.kernel.slot[k]]) for k in range(n)}
+        else:
+            start = {int(order[k]): int(regs[r, k]) for k in range(n)}
+        traj = ref_sweeps(J, model.h, beta, prog.colouring.classes(), init[r], start, S, params)
         np.testing.assert_array_equal(run.states[r], traj, err_msg=f"replica {r}")
         fields = traj.astype(float) @ J + model.h
-        saturated += np.count_nonzero(np.abs(fields) > 16)
-    assert saturated > 0                                 # the accumulator saturation was exercised
+        overflowed += np.count_nonzero(np.abs(fields) >= 2.0 ** (params["acc_bits"] - 1 - params["frac"]))
+    assert overflowed > 0                                 # saturation / wrap was exercised
 
 
 # ----------------------------------------------------------------- reproducibility
@@ -179,7 +214,7 @@ def test_shared_lfsr_neighbour_repeats_previous_sweep_number():
     assert max(abs(lag_corr(good[:, :, j + 1], good[:, :, j], 1)) for j in range(n - 1)) < 5 / math.sqrt(R * S)
 
 
-@pytest.mark.parametrize("shift,steps,lag", [(0, 1, 0), (2, 1, 2), (6, 3, 2)])
+@pytest.mark.parametrize("shift,steps,lag", [(0, 1, 0), (2, 1, 2), (4, 2, 2)])
 def test_shared_lfsr_predicted_lag(shift, steps, lag):
     chip = model_chip("fpga-lfsr-shared", **{"rng.share_shift": shift, "rng.steps_per_update": steps})
     m = ps.simulate(uncoupled(np.zeros(4)), chip, sweeps=400, replicas=2, seed=1).states

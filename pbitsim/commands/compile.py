@@ -1,0 +1,40 @@
+"""`pbitsim compile CHIP --model FILE --out program.npz`: place or embed a model, quantize, print the report."""
+from __future__ import annotations
+
+from ..chip import load_chip
+from ..mapping.compiler import METHODS, compile_model, format_report
+from ..mapping.logical import load_compile_input
+
+HELP = "compile a model onto a chip (placement or minor embedding, quantization, colouring)"
+
+
+def add_arguments(parser):
+    parser.add_argument("chip", help="shipped chip name (see `pbitsim models`) or path to a .toml file")
+    parser.add_argument("--model", required=True,
+                        help=".npz model: Ising (J or J_row/J_col/J_val, h), RBM (W, b, c) or DBM (W0, W1, ..., "
+                        "optional b0, b1, ...)")
+    parser.add_argument("--out", help="write the compiled program here (.npz; readable by Program.load)")
+    parser.add_argument("--method", choices=METHODS, default="auto",
+                        help="direct (one p-bit per spin), embed (minorminer chains) or auto (default)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the placement/embedding search (default 0)")
+    parser.add_argument("--scale", type=float, help="chip units per model unit (default: fit the weight format)")
+    parser.add_argument("--percentile", type=float, default=100.0,
+                        help="fit this percentile of |J|, |h| to the format's range; larger values clip "
+                        "(default 100)")
+    parser.add_argument("--chain-strength", type=float,
+                        help="ferromagnetic chain coupling in model units (default 1.5 x the largest "
+                        "sum_j |J_ij| + |h_i| of a chained spin)")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="time limit of the placement/embedding search in seconds (default 60)")
+
+
+def main(args):
+    chip = load_chip(args.chip)
+    model = load_compile_input(args.model)
+    program = compile_model(model, chip, method=args.method, scale=args.scale, percentile=args.percentile,
+                            chain_strength=args.chain_strength, seed=args.seed, timeout_s=args.timeout)
+    print(format_report(program.report))
+    if args.out:
+        path = program.save(args.out)
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,62 @@
+"""`pbitsim train CHIP --out weights.npz`: train an RBM by persistent CD with the chip as sampler."""
+from __future__ import annotations
+
+import os
+
+from ..chip import load_chip
+from ..errors import PbitsimError
+from ..training import train_rbm
+
+HELP = "train an RBM on binarized digits (or your data) by PCD, sampling the negative phase on a chip"
+
+
+def add_arguments(parser):
+    parser.add_argument("chip", help="shipped chip name (see `pbitsim models`) or path to a .toml file")
+    parser.add_argument("--out", required=True, help="weights file to write (.npz with W, b, c); the "
+                        "per-epoch log goes next to it as <name>.history.json")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs (default 5)")
+    parser.add_argument("--hidden", type=int, default=10, help="hidden units (default 10)")
+    parser.add_argument("--data", default="digits", help="'digits' or an .npz with key 'data' (default digits)")
+    parser.add_argument("--subset", type=int, help="train on the first N rows only")
+    parser.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
+    parser.add_argument("--batch", type=int, default=32, help="minibatch size (default 32)")
+    parser.add_argument("--chains", type=int, help="persistent chains (default: the batch size)")
+    parser.add_argument("--sweeps", type=int, default=1, help="chip sweeps per update, PCD-k (default 1)")
+    parser.add_argument("--momentum", type=float, default=0.5, help="momentum (default 0.5)")
+    parser.add_argument("--snr-estimates", type=int, default=16,
+                        help="chains for the per-epoch Qhat (default 16; 0 disables)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _format_history(history):
+    lines = [f"{'epoch':>5s}  {'recon err':>10s}  {'log-lik':>10s}  {'Qhat':>10s}  {'Q':>10s}  {'wall s':>7s}"]
+    for h in history:
+        ll = f"{h['log_likelihood']:.4f}" + (" (AIS)" if h.get("ll_method") == "ais" else "") \
+            if "log_likelihood" in h else "-"
+        q_hat = f"{h['q_hat']:.4g}" if "q_hat" in h else "-"
+        q = f"{h['q']:.4g}" if "q" in h else "-"
+        lines.append(f"{h['epoch']:5d}  {h['recon_error']:10.5f}  {ll:>10s}  {q_hat:>10s}  {q:>10s}  "
+                     f"{h['wall_s']:7.1f}")
+    return "\n".join(lines)
+
+
+def main(args):
+    chip = load_chip(args.chip)
+    data = args.data
+    if args.subset is not None:
+        from ..digits import load_data
+
+        if args.subset < 1:
+            raise PbitsimError(f"--subset must be >= 1, got {args.subset}")
+        data = load_data(data)[:args.subset]
+    if not args.out.endswith(".npz"):
+        raise PbitsimError(f"--out must name an .npz file, got {args.out!r}")
+    result = train_rbm(data, args.hidden, chip, epochs=args.epochs, lr=args.lr, batch_size=args.batch,
+                       chains=args.chains, sweeps_per_update=args.sweeps, momentum=args.momentum,
+                       snr_estimates=args.snr_estimates, seed=args.seed, progress=not args.no_progress)
+    history_path = args.out[:-4] + ".history.json"
+    path = result.save(args.out, history_path=history_path)
+    print(_format_history(result.history))
+    print(f"wrote {path} and {os.path.basename(history_path)}")
+    return 0

@@ -1,0 +1,13 @@
+"""Benchmark pbitsim's chromatic engine against peer samplers (see :mod:`pbitsim.bench`).
+
+    python scripts/bench.py [--graphs pegasus16,lattice128,rr100k] [--replicas 1,64]
+                            [--peers dwave,openjij,thrml] [--sweeps N] [--quick] [--out FILE.json]
+
+Same as ``pbitsim bench``; ``--help`` lists the options.
+"""
+import sys
+
+from pbitsim.bench import main
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,230 @@
+"""Golden test vectors: equal to the chromatic datapath engine, reproducible from the reader, and from a
+pure-Python test bench that reads only the exported files and the documented rules.
+
+The test bench (``bench_states``) is what a hardware test bench does: it
+knows the bit conventions of docs/fpga_export.md and the tables, nothing of
+pbitsim's kernels, and must produce the golden states bit for bit.
+"""
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pbitsim as ps
+from pbitsim.chip import chip_from_dict, load_chip
+from pbitsim.datapath import build_datapath, lfsr_states
+from pbitsim.engines.schedule import initial_states, replica_streams
+from pbitsim.export import export_fpga, read_export, read_golden
+from pbitsim.kernels.chromatic_datapath import _phase
+from pbitsim.kernels.datapath import advance_shared
+from pbitsim.program import chip_graph
+from pbitsim.spin_glass import random_spin_glass
+
+
+def model_chip(name, **over):
+    return load_chip(name).with_params({"topology": {"kind": "model"}, **over})
+
+
+def random_model(rng, n, scale=2.0):
+    J = np.triu(rng.uniform(-scale, scale, (n, n)) * (rng.random((n, n)) < 0.5), 1)
+    return ps.IsingModel.from_dense(J + J.T, rng.uniform(-scale, scale, n))
+
+
+def random_chip(rng):
+    """Random fixed-point LUT/LFSR chip (topology kind "model")."""
+    wt, at = int(rng.integers(3, 10)), int(rng.integers(3, 9))
+    width = int(rng.integers(5, 40))
+    shared = bool(rng.random() < 0.35)
+    group, shift = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+    kmax = width - (group - 1) * shift if shared else width
+    return chip_from_dict({
+        "topology": {"kind": "model"},
+        "pbit": {"activation": "lut", "lut_input_bits": int(rng.integers(1, 9)),
+                 "lut_output_bits": int(rng.integers(1, 40)), "lut_symmetric": bool(rng.random() < 0.5),
+                 "stuck_fraction": float(rng.choice([0.0, 0.25])), "variation_seed": int(rng.integers(0, 9))},
+        "rng": {"kind": "lfsr", "width": width, "feedback": str(rng.choice(["xor", "xnor"])),
+                "structure": str(rng.choice(["fibonacci", "galois"])), "output_bits": int(rng.integers(1, kmax + 1)),
+                "shared": shared, "share_group": group, "share_shift": shift,
+                "steps_per_update": int(rng.integers(1, 4))},
+        "weights": {"format": "fixed", "total_bits": wt, "frac_bits": int(rng.integers(0, wt)),
+                    "overflow": str(rng.choice(["saturate", "wrap"]))},
+        "bias": {"format": "fixed", "total_bits": wt, "frac_bits": int(rng.integers(0, wt))},
+        "accumulator": {"format": "fixed", "total_bits": at, "frac_bits": int(rng.integers(0, at)),
+                        "overflow": str(rng.choice(["saturate", "wrap"])), "beta_shift": int(rng.integers(-2, 3))}})
+
+
+# ----------------------------------------------------------------- a test bench from the files alone
+def read_mem(path, width, signed):
+    words = [int(t, 16) for line in open(path) for t in line.split("//")[0].split()]
+    return [w - (1 << width) if signed and w >> (width - 1) else w for w in words]
+
+
+def lfsr_step(s, rng):
+    """One shift, as documented: Fibonacci parity feedback into bit 0; Galois = multiply by x."""
+    w, mask = rng["width"], int(rng["tap_mask"], 16)
+    M = (1 << w) - 1
+    if rng["structure"] == "fibonacci":
+        fb = bin(s & mask).count("1") & 1
+        fb ^= rng["feedback"] == "xnor"
+        return ((s << 1) | fb) & M
+    toggle = int(format(mask & M, f"0{w}b")[::-1], 2)             # taps bit-reversed within w bits
+    xnor = rng["feedback"] == "xnor"
+    if xnor:
+        s = ~s & M
+    out = s >> (w - 1)
+    s = (s << 1) & M
+    if out:
+        s ^= toggle
+    return ~s & M if xnor else s
+
+
+def bench_states(out):
+    """States after each golden phase, computed from manifest.json, the .mem tables and golden.json's start."""
+    m = json.load(open(out / "manifest.json"))
+    t = {name: read_mem(out / f"{name}.mem", i["width"], i["signed"])[:i["depth"]] for name, i in m["tables"].items()
+         if not name.startswith("golden")}
+    g = json.load(open(out / "golden.json"))
+    fp, act, rng = m["fixed_point"], m["activation"], m["rng"]
+    n, C = m["n_pbits"], m["n_colors"]
+    acc_bits, k, L, size = fp["accumulator"]["total_bits"], rng["output_bits"], act["output_bits"], act["size"]
+    s = [1 if int(g["initial_state"], 16) >> a & 1 else -1 for a in range(n)]
+    regs = list(t["rng_seed"])
+    assert [int(x, 16) for x in g["rng_seed"]] == regs
+    stuck = t.get("stuck", [0] * n)
+    states = [list(s)]
+    for step in range(g["n_phases"]):
+        c = step % C
+        if rng["shared"] and c == 0:
+            for r in range(len(regs)):
+                for _ in range(rng["steps_per_update"]):
+                    regs[r] = lfsr_step(regs[r], rng)
+        new = {}
+        for a in range(t["phase_ptr"][c], t["phase_ptr"][c + 1]):
+            if stuck[a]:
+                new[a] = stuck[a]                                   # no random word drawn
+                continue
+            A = t["bias"][a] << fp["bias_shift"]
+            for e in range(t["indptr"][a], t["indptr"][a + 1]):
+                A += (t["weight"][e] << fp["weight_shift"]) * s[t["neighbour"][e]]
+            A = A << fp["align_up"] if fp["align_up"] else A >> fp["align_down"]
+            lo, hi = -(1 << (acc_bits - 1)), (1 << (acc_bits - 1)) - 1
+            if fp["accumulator"]["overflow"] == "saturate":
+                A = min(max(A, lo), hi)
+            else:
+                A = (A - lo) % (1 << acc_bits) + lo
+            bs = fp["accumulator"]["beta_shift"]
+            A = A >> bs if bs >= 0 else A << -bs
+            if rng["shared"]:
+                w = (regs[t["rng_slot"][a]] >> t["rng_offset"][a]) & ((1 << k) - 1)
+            else:
+                for _ in range(rng["steps_per_update"]):
+                    regs[a] = lfsr_step(regs[a], rng)
+                w = regs[a] & ((1 << k) - 1)
+            T = t["lut"][min(abs(A), size - 1)] if act["symmetric"] else t["lut"][min(max(A + size // 2, 0), size - 1)]
+            plus = T > (w >> (k - L)) if k >= L else (T >> (L - k)) > w
+            if act["symmetric"] and A < 0:
+                plus = not plus
+            new[a] = 1 if plus else -1
+        for a, v in new.items():
+            s[a] = v
+        states.append(list(s))
+    return np.array(states, dtype=np.int8)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2 ** 32 - 1), st.integers(1, 8), st.integers(0, 12))
+def test_python_test_bench_reproduces_golden_vectors(tmp_path_factory, seed, n, K):
+    rng = np.random.default_rng(seed)
+    program = ps.place_model(random_model(rng, n, float(rng.choice([0.5, 3.0, 30.0]))), random_chip(rng))
+    out = tmp_path_factory.mktemp("g") / "e"
+    export_fpga(program, out, formats=["mem"], beta=float(rng.choice([0.3, 1.0, 2.0])), seed=seed,
+                golden_phases=K)
+    gv = read_golden(out)
+    assert gv.n_phases == K
+    assert np.array_equal(bench_states(out), gv.states)
+    words = read_mem(out / "golden_states.mem", max(n, 1), False)
+    assert words == [sum(1 << a for a in range(n) if row[a] > 0) for row in gv.states]
+
+
+NARROW = {"accumulator.total_bits": 4, "accumulator.frac_bits": 2, "pbit.lut_input_bits": 6,
+          "weights.frac_bits": 2, "bias.frac_bits": 2}
+
+
+@pytest.mark.parametrize("chip,over", [
+    ("fpga-sparse-ising", None),                                        # full Pegasus P6, 680 p-bits
+    ("fpga-sparse-ising", NARROW),                                      # a saturating 4-bit accumulator
+    ("fpga-sparse-ising", {**NARROW, "accumulator.overflow": "wrap", "pbit.lut_symmetric": False}),
+    ("fpga-lfsr-shared", {"rng.output_bits": 12, "rng.share_shift": 5, "accumulator.beta_shift": -1}),
+])
+def test_bench_on_shipped_chips(tmp_path, chip, over):
+    if over is None:
+        chip = load_chip(chip)
+        program = ps.place_model(random_spin_glass(chip_graph(chip), 3, field_scale=1.0), chip)
+    else:
+        program = ps.place_model(random_model(np.random.default_rng(3), 40, 6.0), model_chip(chip, **over))
+    export_fpga(program, tmp_path / "e", formats=["mem"], seed=11, golden_phases=9)
+    assert np.array_equal(bench_states(tmp_path / "e"), read_golden(tmp_path / "e").states)
+
+
+# ----------------------------------------------------------------- equal to the engine
+CASES = {
+    "fpga-sparse-ising/model": lambda rng: ps.place_model(random_model(rng, 9), model_chip("fpga-sparse-ising")),
+    "fpga-sparse-ising/pegasus": lambda rng: ps.place_model(
+        random_spin_glass(chip_graph(load_chip("fpga-sparse-ising")), 2, field_scale=0.5), "fpga-sparse-ising"),
+    "fpga-lfsr-shared/king": lambda rng: ps.place_model(
+        random_spin_glass(chip_graph(load_chip("fpga-lfsr-shared")), 4), "fpga-lfsr-shared"),
+    "stuck+galois+steps": lambda rng: ps.place_model(random_model(rng, 10), model_chip(
+        "fpga-sparse-ising", **{"pbit.stuck_fraction": 0.3, "rng.structure": "galois", "rng.feedback": "xor",
+                                "rng.steps_per_update": 3, "rng.output_bits": 20, "pbit.lut_output_bits": 24})),
+    "beta_factor": lambda rng: dataclasses.replace(
+        ps.place_model(random_model(rng, 7), model_chip("fpga-sparse-ising")), beta_factor=0.4),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_equals_simulate_at_sweep_boundaries(tmp_path, case):
+    rng = np.random.default_rng(7)
+    program = CASES[case](rng)
+    seed, sweeps, beta = 1234, 3, 0.8
+    C = program.colouring.n_colors
+    m = export_fpga(program, tmp_path / "e", formats=["mem"], beta=beta, seed=seed, golden_phases=sweeps * C)
+    gv = read_golden(tmp_path / "e")
+    order = program.colouring.order()[0]
+    assert m["n_colors"] == C and gv.n_phases == sweeps * C
+    run = ps.simulate(program, sweeps=sweeps, thin=1, seed=seed, beta=beta, engine="chromatic")
+    for s in range(sweeps):
+        assert np.array_equal(gv.states[(s + 1) * C], run.states[0, s][order]), f"sweep {s}"
+    start = initial_states(program.n_physical, 1, seed)[0][order]
+    stuck = gv.states[0] != start                       # only stuck p-bits may differ from the drawn start
+    dp = build_datapath(program.chip, program.physical, beta * program.beta_factor, order)
+    assert np.array_equal(stuck, (dp.kernel.stuck != 0) & (dp.kernel.stuck != start))
+
+
+# ----------------------------------------------------------------- from the reader + the integer engine
+@pytest.mark.parametrize("case", ["fpga-lfsr-shared/king", "stuck+galois+steps", "beta_factor"])
+def test_golden_reproduces_from_reader_and_integer_engine(tmp_path, case):
+    program = CASES[case](np.random.default_rng(5))
+    seed, beta, K = 99, 1.3, 11
+    m = export_fpga(program, tmp_path / "e", formats=["coe"], beta=beta, seed=seed, golden_phases=K)
+    q = read_export(tmp_path / "e", verify=False)
+    order, ptr = q.colouring.order()
+    dp = build_datapath(q.chip, q.physical, m["beta"] * q.beta_factor, order)
+    s = initial_states(q.n_physical, 1, m["seed"])[0][order].copy()
+    s[dp.kernel.stuck != 0] = dp.kernel.stuck[dp.kernel.stuck != 0]
+    rng, lfsr = replica_streams(m["seed"], 1), lfsr_states(dp, m["seed"], 1, q.chip)
+    tmp = np.empty_like(s)
+    got, regs = [s.copy()], [lfsr[0].copy()]
+    for t in range(K):
+        c = t % (len(ptr) - 1)
+        if q.chip.rng.shared and c == 0:
+            advance_shared(dp.kernel.cfg, lfsr, 0)
+        _phase(dp.graph, dp.kernel, ptr, c, s, tmp, rng, 0, lfsr)
+        got.append(s.copy())
+        regs.append(lfsr[0].copy())
+    gv = read_golden(tmp_path / "e")
+    assert np.array_equal(np.array(got), gv.states)
+    assert np.array_equal(np.array(regs), gv.lfsr)
+    assert np.array_equal(gv.rng_seed, lfsr_states(dp, seed, 1, q.chip)[0])
