@@ -109,6 +109,14 @@ def chain_p_plus(model_or_program, beta):
     return gibbs_p_plus(model, float(beta))
 
 
+def scheme_for_chip(chip):
+    """The scheme a chip's clock runs (``[clock] mode`` and ``scan``), or None for event-driven modes."""
+    mode = chip.clock.mode
+    if mode == "sequential":
+        return "random_scan" if chip.clock.scan == "random" else "systematic"
+    return mode if mode in SCHEMES else None
+
+
 def _phases(model_or_program, scheme, n):
     if scheme == "systematic":
         return [np.array([i]) for i in range(n)]

@@ -37,7 +37,6 @@ def main(argv=None):
     result = train_rbm(data, n_hidden=args.hidden, chip="ideal", epochs=args.epochs, lr=args.lr,
                        batch_size=args.batch, lr_final=args.lr_final, seed=args.seed, snr_estimates=16, snr_samples=100,
                        progress=True)
-    result.rbm = type(result.rbm)(result.rbm.W, result.rbm.b, result.rbm.c, name="demo RBM 64x%d" % args.hidden)
     path = result.save(os.path.normpath(args.out), history_path=args.history)
     print(_format_history(result.history))
     print(f"wrote {path} ({time.perf_counter() - t0:.1f} s)")

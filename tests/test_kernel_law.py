@@ -196,8 +196,10 @@ LUT_XORO = dict(weights=fixed(6, 2), bias=fixed(6, 2), accumulator=fixed(6, 1),
                 rng={"kind": "xoroshiro", "output_bits": 4})
 
 
-def test_fixed_point_lut_xoroshiro_kbit():
-    prog = place_model(random_model(6, 2, j_scale=1.5, h_scale=1.0), chip(**LUT_XORO))
+@pytest.mark.parametrize("k", [4, 14])   # comparator drops threshold bits (k < L) or word bits (k > L)
+def test_fixed_point_lut_xoroshiro_kbit(k):
+    c = chip(**{**LUT_XORO, "rng": {"kind": "xoroshiro", "output_bits": k}})
+    prog = place_model(random_model(6, 2, j_scale=1.5, h_scale=1.0), c)
     _, _, r = check_against_kernel_law(prog)
     assert r["predicted_tv"] > 0.05
 

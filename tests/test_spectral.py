@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 import pbitsim as ps
-from pbitsim.autocorrelation import integrated_time
+from pbitsim.autocorrelation import integrated_time_chains
 from pbitsim.exact import exact_law
 from pbitsim.spectral import (gradient_observables, is_reversible, observable_relaxation, parameter_labels,
-                              sample_chain, spectrum, stationary_law, transition_matrix)
+                              sample_chain, scheme_for_chip, spectrum, stationary_law, transition_matrix)
 
 
 def pair(J):
@@ -111,6 +111,17 @@ def test_sparse_forms_agree_with_dense():
         ro = observable_relaxation(To, sd.pi, F, modes=False)
         assert np.allclose(ro.tau, rd.tau, rtol=1e-6)
         assert np.allclose(stationary_law(To), sd.pi, atol=1e-9)
+    # one random-scan step as a sparse matrix: reversible, symmetric ARPACK path
+    Ts = transition_matrix(m, 1.0, "random_scan", dense=False)
+    ss = spectrum(Ts, exact_law(m).probs, n_modes=4)
+    sd = spectrum(transition_matrix(m, 1.0, "random_scan"), exact_law(m).probs)
+    assert ss.reversible and np.allclose(ss.eigenvalues[:3], sd.eigenvalues[:3], atol=1e-10)
+
+
+def test_scheme_for_chip():
+    chip = ps.load_chip("ideal")
+    assert scheme_for_chip(chip.with_params({"clock.mode": "sequential", "clock.scan": "random"})) == "random_scan"
+    assert scheme_for_chip(chip.with_params({"clock.mode": "chromatic"})) == "chromatic"
 
 
 def test_exact_tau_matches_simulated_chain():
@@ -126,11 +137,12 @@ def test_exact_tau_matches_simulated_chain():
     pi = exact_law(m, 0.8).probs
     F = gradient_observables(m)
     rel = observable_relaxation(T, pi, F, modes=False)
-    codes = sample_chain(T, 200_000, initial=pi, seed=11)[0]
-    est = integrated_time(F[:, codes].T, common_window=True)
+    codes = sample_chain(T, 25_000, initial=pi, n_chains=8, seed=11)    # stationary starts
+    x = np.moveaxis(F[:, codes], 0, -1)                                  # (chains, steps, obs)
+    est = integrated_time_chains(x, common_window=True)
     assert rel.tau.max() > 20.0                              # a chain with real correlations
     assert np.all(np.abs(est.tau - rel.tau) < 4 * est.error)
-    own = integrated_time(F[:, codes].T)
+    own = integrated_time_chains(x)
     assert np.any(rel.tau - own.tau > 10 * own.error)         # the truncation bias, for the record
 
 

@@ -179,7 +179,6 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
     rates = 1.0 / timing.neuron_time_ns
     prob, alias = alias_table(rates) if n else (np.ones(0), np.zeros(0, dtype=np.int64))
     read = _read_mode(program, timing)
-    per_edge = bool(timing.delay_ns.size and np.any(timing.delay_ns != timing.delay_ns[0]))
     B = int(hist_size) if hist_size else history_size(timing)
     if B < 1 or B & (B - 1):
         raise PbitsimError(f"hist_size must be a power of two, got {hist_size}")
@@ -203,8 +202,8 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
     cap = int(1.2 * _expected_updates(timing, t_end) + 100) if record_flips else 0
     while True:
         iparams = np.zeros(K.N_IPARAMS, dtype=np.int64)
-        iparams[[K.I_SOURCE, K.I_N_SAMPLES, K.I_READ, K.I_EQUAL_RATES, K.I_PER_EDGE_DELAY, K.I_HIST_SIZE,
-                 K.I_FIFO_SIZE]] = (src, S, read, timing.equal_rates, per_edge, B, fifo_size)
+        iparams[[K.I_SOURCE, K.I_N_SAMPLES, K.I_READ, K.I_EQUAL_RATES, K.I_HIST_SIZE, K.I_FIFO_SIZE]] = (
+            src, S, read, timing.equal_rates, B, fifo_size)
         state = init.copy()
         out = (np.zeros((R, S if store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
                np.zeros((R, K.N_STATS)))

@@ -52,7 +52,7 @@ def render_header(defines, tables, comments=()) -> str:
                 _define(f"PBIT_{ident}_DEPTH", t.depth), _define(f"PBIT_{ident}_WIDTH", t.width)]
         vals = [c_literal(v, bits, t.signed) for v in (t.values or [0])]
         out.append(f"static const {ctype} pbit_{t.name}[{max(t.depth, 1)}] = {{")
-        per = 8 if bits == 64 else 16
+        per = 8 if bits >= 32 else 16
         for k in range(0, len(vals), per):
             out.append("    " + ", ".join(vals[k:k + per]) + ",")
         out.append("};")

@@ -59,7 +59,8 @@ def datapath_section(dp, chip) -> dict:
         "size": size, "symmetric": bool(p.lut_symmetric),
         "rule": ("symmetric: T = lut[min(|a|, size-1)], output inverted when a < 0; signed: "
                  "T = lut[clip(a + size/2, 0, size-1)]. With k RNG bits and L threshold bits: "
-                 "plus = T > (w >> (k-L)) if k >= L else (T >> (L-k)) > w; stuck p-bits output their value"),
+                 "plus = T > (w >> (k-L)) if k >= L else (T >> (L-k)) > w. Stuck p-bits output their stuck value and "
+                 "draw no random word (their LFSR does not shift)"),
     }
     rng = {
         "kind": r.kind, "width": r.width, "taps": list(taps), "tap_mask": f"0x{int(np.uint64(cfg[K.LFSR_MASK])):X}",

@@ -28,6 +28,7 @@ from pbitsim.datapath import build_datapath, lfsr_states
 from pbitsim.engines.schedule import initial_states
 from pbitsim.errors import ChipSpecError
 from pbitsim.program import chip_graph, place_model
+from pbitsim.rng_streams import max_lagged_cross_correlation
 from pbitsim.spin_glass import random_spin_glass
 
 
@@ -142,6 +143,7 @@ _HASH_SCRIPT = textwrap.dedent("""
     import pbitsim as ps
     from pbitsim.chip import load_chip
     from pbitsim.program import chip_graph, place_model
+from pbitsim.rng_streams import max_lagged_cross_correlation
     from pbitsim.spin_glass import random_spin_glass
     h = hashlib.sha256()
     for name in sys.argv[1:]:
@@ -208,6 +210,11 @@ def test_shared_lfsr_neighbour_repeats_previous_sweep_number():
         np.testing.assert_array_equal(m[:, 1:, j + 1], m[:, :-1, j])     # exactly the same numbers
         assert lag_corr(m[:, :, j + 1], m[:, :, j], 1) == pytest.approx(1.0)
         assert abs(lag_corr(m[:, :, j + 1], m[:, :, j], 0)) < 5 / math.sqrt(R * S)
+    # what a user sees with the stream helper on the output bits of one replica
+    corr, lag = max_lagged_cross_correlation((m[0] > 0).astype(np.uint64), 1, 3)
+    for j in (0, 1, 2, 4, 5, 6):
+        assert corr[j + 1, j] == pytest.approx(1.0) and lag[j + 1, j] == 1
+    assert abs(corr[4, 3]) < 5 / math.sqrt(S)
     # the same p-bits with a good generator are independent
     good = ps.simulate(uncoupled(np.zeros(n)), chip.with_params({"rng.kind": "xoroshiro"}),
                        sweeps=S, replicas=R, seed=5).states

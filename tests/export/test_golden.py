@@ -165,7 +165,7 @@ def test_bench_on_shipped_chips(tmp_path, chip, over):
         program = ps.place_model(random_spin_glass(chip_graph(chip), 3, field_scale=1.0), chip)
     else:
         program = ps.place_model(random_model(np.random.default_rng(3), 40, 6.0), model_chip(chip, **over))
-    export_fpga(program, tmp_path / "e", formats=["mem"], seed=11, golden_phases=9)
+    export_fpga(program, tmp_path / "e", formats=["mem"], beta=0.5, seed=11, golden_phases=30)
     assert np.array_equal(bench_states(tmp_path / "e"), read_golden(tmp_path / "e").states)
 
 
