@@ -13,12 +13,13 @@ from .models import RBM, IsingModel, load_model, save_model
 from .program import Program, place_model
 from .samples import Samples
 from .simulate import simulate
+from .snr import gradient_snr
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ChipSpec", "ChipSpecError", "IsingModel", "ModelError", "PbitsimError", "Program", "RBM",
-    "Samples", "TopologyError", "compile", "compile_model", "exact_law", "export_fpga", "list_chips",
-    "load_chip", "load_model",
+    "Samples", "TopologyError", "compile", "compile_model", "exact_law", "export_fpga", "gradient_snr",
+    "list_chips", "load_chip", "load_model",
     "place_model", "save_model", "simulate",
 ]

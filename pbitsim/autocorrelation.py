@@ -44,7 +44,7 @@ class TauResult:
     reliable : bool
         True when every column found a window and ``n_samples >= 50 tau``.
     error : float or ndarray (k,)
-        Sokal's standard error ``tau sqrt(2 (2M + 1) / T)`` (T per chain).
+        Sokal's standard error ``tau sqrt(2 (2M + 1) / N)`` (``N`` samples over all chains).
     n_samples : int
         Samples that entered (all chains together).
     """
@@ -161,7 +161,7 @@ def _result(parsed, c, common=False):
     flat = np.all(a == a[:1, :1], axis=(0, 1))
     tau, window, found = _windowed_tau(_chain_autocovariance(a), flat, c, common)
     ess = R * T / tau
-    error = tau * np.sqrt(2.0 * (2.0 * window + 1.0) / T)
+    error = tau * np.sqrt(2.0 * (2.0 * window + 1.0) / (R * T))
     reliable = bool(np.all(found) and np.all(T >= MIN_SAMPLES_PER_TAU * tau))
     if one_d:
         return TauResult(float(tau[0]), int(window[0]), float(ess[0]), reliable, float(error[0]), R * T)

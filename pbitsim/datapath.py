@@ -25,7 +25,10 @@ from .rng_streams import seed_lfsr_states
 
 KernelGraph = namedtuple("KernelGraph", "indptr indices weights h")
 KernelDatapath = namedtuple("KernelDatapath",
-                            "cfg real gain offset stuck lut wint hint wflt hflt slot off")
+                            "cfg real gain offset stuck lut wint hint wflt hflt slot off wtint")
+# wint[k]: code of the weight into p-bit i from j = indices[k] (row i of the CSR);
+# wtint[k]: the weight in the other direction (into j from i), aligned with the same entry,
+# used by the cached-input kernel to update neighbours' inputs when p-bit i flips.
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,6 +127,20 @@ def _permute_csr(J, order):
     return csr_matrix((J.data[src], P.indices, P.indptr), shape=J.shape), src
 
 
+def _transposed_codes(J, codes):
+    """``codes`` of the reverse direction aligned with J's stored entries (symmetric pattern)."""
+    if codes.size == 0:
+        return codes
+    n = J.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(J.indptr))
+    key = rows * n + J.indices              # entry (i, j)
+    rkey = J.indices.astype(np.int64) * n + rows  # its mirror (j, i)
+    pos = np.searchsorted(key, rkey)         # keys are sorted: rows ascending, indices sorted
+    if not np.array_equal(key[pos], rkey):
+        raise ValueError("coupling pattern is not symmetric")
+    return codes[pos]
+
+
 def _report_dict(rep):
     return {"n": rep.n, "max_abs_error": rep.max_abs_error, "rms_error": rep.rms_error,
             "fraction_clipped": rep.fraction_clipped, "max_abs_in": rep.max_abs_in,
@@ -198,9 +215,10 @@ def build_datapath(chip, physical, beta, order, *, lfsr_seed=0, replicas=1) -> D
         slot, off = np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     report.update(activation=act, rng=r.kind, rng_bits=bits,
                   lfsr_taps=list(taps) if r.kind == "lfsr" else None)
-    kd = KernelDatapath(cfg, real, gain, offset, stuck, lut, wcodes.astype(np.int64),
+    wcodes = wcodes.astype(np.int64)
+    kd = KernelDatapath(cfg, real, gain, offset, stuck, lut, wcodes,
                         hcodes.astype(np.int64), wflt.astype(np.float64), hflt,
-                        slot.astype(np.int64), off.astype(np.int64))
+                        slot.astype(np.int64), off.astype(np.int64), _transposed_codes(J, wcodes))
     graph = KernelGraph(J.indptr.astype(np.int64), J.indices.astype(np.int32),
                         J.data.astype(np.float64), h.astype(np.float64))
     return Datapath(kd, graph, order, wf, bf, af, lut if act == "lut" else None, report)

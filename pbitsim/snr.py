@@ -30,8 +30,8 @@ from .errors import ChipSpecError, PbitsimError
 from .exact import empirical_distribution, exact_law, kl_divergence, total_variation
 from .gradients import (data_term, exact_model_term, features, model_term_under_law,
                         model_terms, parameter_layout)
-from .models import RBM, load_model
-from .program import Program, place_model
+from .models import RBM, IsingModel, load_model
+from .program import Program
 
 __all__ = ["SNRReport", "gradient_snr", "snr_from_states", "q_hat", "q_hat_jackknife"]
 
@@ -358,15 +358,16 @@ def snr_from_states(model, states, data, *, beta=1.0, rao_blackwell=False, n_boo
 
 
 def _resolve(model, chip):
+    """``(program, target model)``: a Program as given, else ``compile_model(model, chip)``."""
+    from .mapping.compiler import compile_model
+
     if isinstance(model, (str, os.PathLike)):
         model = load_model(model)
     if isinstance(model, Program):
-        program = model
-        target = program.rbm if program.rbm is not None else program.logical
-    else:
-        program = place_model(model, chip)
-        target = model
-    return program, target
+        return model, (model.rbm if model.rbm is not None else model.logical)
+    if not isinstance(model, (RBM, IsingModel)):
+        raise PbitsimError(f"model must be an RBM, IsingModel, Program or .npz path, got {type(model).__name__}")
+    return compile_model(model, chip), model
 
 
 def gradient_snr(model, chip="ideal", data="digits", *, estimates=32, samples_per_estimate=200, burn_in=100,
@@ -377,7 +378,9 @@ def gradient_snr(model, chip="ideal", data="digits", *, estimates=32, samples_pe
     Parameters
     ----------
     model : RBM, IsingModel, Program or path to a model ``.npz``
-        A Program (compiled elsewhere) carries its chip; ``chip`` is then ignored.
+        A model is compiled with :func:`pbitsim.compile` (placement or embedding,
+        scaling to the chip's number formats); a Program (compiled or placed
+        elsewhere) carries its chip, and ``chip`` is then ignored.
     chip : str, path or ChipSpec
         Any chip: ideal, quantized, LFSR, asynchronous ...
     data : "digits", path to ``.npz`` (key ``data``) or array ``(N, n_visible)``
@@ -417,7 +420,9 @@ def gradient_snr(model, chip="ideal", data="digits", *, estimates=32, samples_pe
     setup = {"chip": program.chip.name, "engine": run.engine, "burn_in": int(burn_in), "thin": int(thin),
              "seed": int(run.seed), "data": data if isinstance(data, str) else
              (os.fspath(data) if isinstance(data, os.PathLike) else "array"),
-             "sampling_wall_s": run.timing.wall_s}
+             "sampling_wall_s": run.timing.wall_s, "beta_factor": float(program.beta_factor),
+             "placement": program.report.get("placement", "direct"),
+             "n_physical": int(program.n_physical)}
     report = snr_from_states(target, states, x, beta=beta, rao_blackwell=rao_blackwell,
                              n_bootstrap=n_bootstrap, seed=run.seed, exact=exact, program=program,
                              mode=mode, setup=setup)

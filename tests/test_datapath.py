@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import pbitsim as ps
-from pbitsim.chip import chip_from_dict, load_chip
+from pbitsim.chip import load_chip
 from pbitsim.datapath import build_datapath, build_lut, conditional_p_plus, lfsr_states
 from pbitsim.exact import codes_to_states
 from pbitsim.kernels import datapath as K

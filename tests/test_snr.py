@@ -17,7 +17,6 @@ from pbitsim.exact import codes_to_states, exact_law
 from pbitsim.gradients import (data_term, exact_feature_variance, exact_gradient, exact_model_term,
                                model_term_under_law)
 from pbitsim.kernel_law import kernel_stationary_law
-from pbitsim.program import place_model
 from pbitsim.snr import SNRReport, gradient_snr, q_hat, q_hat_jackknife, snr_from_states
 
 Z = 4.0
@@ -145,14 +144,16 @@ def test_quantized_chip_bias_equals_exact_kernel_law_bias():
     model = small_rbm(seed=5)
     data = binary_data(4, seed=2)
     chip = quantized_chip()
-    program = place_model(model, chip)
-    pi = kernel_stationary_law(program, 1.0)
+    program = ps.compile(model, chip)       # scaled to fill the 6-bit format, beta_factor < 1
+    assert program.beta_factor < 1
+    pi = kernel_stationary_law(program, program.beta_factor)
     expected_estimate = data_term(model, data) - model_term_under_law(model, pi)
     g = exact_gradient(model, data)
     exact_bias = float(np.sum((expected_estimate - g) ** 2))
 
     rep = gradient_snr(model, chip, data, estimates=64, samples_per_estimate=2000, burn_in=100, seed=3,
                        n_bootstrap=400)
+    assert rep.setup["beta_factor"] == program.beta_factor
     e = rep.exact
     print(rep.summary())
     # the scalar bias, with its bootstrap error bar

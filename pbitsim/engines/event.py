@@ -148,7 +148,7 @@ def _source(timing, queue):
 
 def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_period_ns=None,
         burn_in_ns=None, store_states=True, moments=False, initial=None, record_flips=False,
-        queue="auto", hist_size=None):
+        queue="auto", hist_size=None, fifo_size=None):
     """Run the event kernel on ``program`` and return :class:`Samples` (physical order).
 
     Parameters
@@ -163,8 +163,8 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         Put a :class:`FlipLog` of every flip into ``info["flip_log"]``.
     queue : "auto", "shortcut" or "heap"
         Poisson p-bits: O(1) superposition draw (auto) or the binary heap.
-    hist_size : int, optional
-        Initial ring-buffer length (power of two); grown automatically on overflow.
+    hist_size, fifo_size : int, optional
+        Initial ring-buffer / FIFO lengths (powers of two); grown automatically on overflow.
     """
     if timing is None:
         timing = timing_from_program(program, mode)
@@ -188,7 +188,10 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
              K.F_RESPONSE, K.F_DELAY]] = (schedule.beta, win.burn_in_ns, win.sample_period_ns, t_end,
                                           rates.sum(), timing.period_ns, timing.jitter_ns,
                                           timing.response_time_ns, timing.max_delay_ns)
-    fifo_size = _pow2_at_least(64.0 + n * (1.0 + timing.max_delay_ns / timing.min_update_interval_ns))
+    if fifo_size is None:
+        fifo_size = _pow2_at_least(64.0 + n * (1.0 + timing.max_delay_ns / timing.min_update_interval_ns))
+    if fifo_size < 1 or fifo_size & (fifo_size - 1):
+        raise PbitsimError(f"fifo_size must be a power of two, got {fifo_size}")
     graph = (indptr, indices, weights, h, timing.delay_ns)
     source = (np.ascontiguousarray(node_time), prob, alias)
     init = initial_states(n, R, schedule.seed, initial)
@@ -211,6 +214,7 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         for a in mom[1:]:
             a[:] = 0.0
         rng = replica_streams(schedule.seed, R)
+        _warm_up(graph, source, fparams, iparams, state, out, mom, log)
         t0 = time.perf_counter()
         K.run_events(graph, source, fparams, iparams, state, rng, out, mom, log)
         wall = time.perf_counter() - t0
@@ -236,6 +240,12 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         break
     return _samples(program, schedule, timing, win, out, mom, log, init, edges, wall,
                     source_name, read, B, record_flips)
+
+
+def _warm_up(graph, source, fparams, iparams, state, out, mom, log):
+    """Load (or compile) the kernel outside the timed region: a call with zero replicas."""
+    K.run_events(graph, source, fparams, iparams, state[:0], np.zeros((0, 2), dtype=np.uint64),
+                 tuple(a[:0] for a in out), (mom[0], mom[1][:0], mom[2][:0]), tuple(a[:0] for a in log))
 
 
 def _samples(program, schedule, timing, win, out, mom, log, init, edges, wall, source_name, read, B,

@@ -1,7 +1,8 @@
-r"""Chromatic / sequential / naive-parallel sweeps through the hardware datapath (gather form).
+r"""Chromatic / sequential / naive-parallel sweeps through the hardware datapath.
 
-Every update recomputes the p-bit's input from its neighbours (as the hardware
-does), in integers when the chip is fixed point, then calls
+Every update uses the p-bit's input from its neighbours' current states — in
+integers when the chip is fixed point (cached wide sums updated on flips, which
+is exact), recomputed by a gather for float datapaths — then calls
 :func:`pbitsim.kernels.datapath.decide`.  The schedule is a list of phases
 ``color_ptr`` over colour-ordered p-bits: colours for chromatic, singletons for
 systematic sequential scan, one phase holding everything for naive parallel.
@@ -42,13 +43,52 @@ def _phase(g, dp, color_ptr, c, s, tmp, rng, r, lfsr):
 
 
 @njit(cache=True)
+def _phase_cached(g, dp, color_ptr, c, s, fint, tmp, rng, r, lfsr):
+    """Integer datapath phase with cached wide sums ``fint`` (exact: integer arithmetic).
+
+    Same decisions and random draws as :func:`_phase`; on a flip of p-bit i the
+    inputs of its neighbours change by ``2 m_i J(j <- i)`` (``dp.wtint``).
+    """
+    a0 = color_ptr[c]
+    b0 = color_ptr[c + 1]
+    for i in range(a0, b0):
+        tmp[i] = decide(dp.cfg, dp.real, dp.gain, dp.offset, dp.stuck, dp.lut, i, fint[i], 0.0,
+                        rng, r, lfsr, dp.slot[i], dp.off[i])
+    for i in range(a0, b0):
+        new = tmp[i]
+        if new != s[i]:
+            s[i] = new
+            d = np.int64(2 * new)
+            for k in range(g.indptr[i], g.indptr[i + 1]):
+                fint[g.indices[k]] += dp.wtint[k] * d
+
+
+@njit(cache=True)
+def integer_inputs(g, dp, s, fint):
+    """Wide integer sums ``hc_i + sum_j Jc(i <- j) m_j`` for every p-bit (int64)."""
+    for i in range(s.shape[0]):
+        a = dp.hint[i]
+        for k in range(g.indptr[i], g.indptr[i + 1]):
+            a += dp.wint[k] * s[g.indices[k]]
+        fint[i] = a
+
+
+@njit(cache=True)
 def datapath_sweeps(g, dp, color_ptr, s, tmp, rng, r, lfsr, n_sweeps):
+    """``n_sweeps`` sweeps of one replica (gather form for float datapaths, cached sums for fixed)."""
     shared = dp.cfg[RNG_KIND] == RNG_LFSR and dp.cfg[LFSR_SHARED] != 0
+    fixed = dp.cfg[FIXED] != 0
+    fint = np.empty(s.shape[0], dtype=np.int64)
+    if fixed:
+        integer_inputs(g, dp, s, fint)
     for _ in range(n_sweeps):
         if shared:
             advance_shared(dp.cfg, lfsr, r)
         for c in range(color_ptr.shape[0] - 1):
-            _phase(g, dp, color_ptr, c, s, tmp, rng, r, lfsr)
+            if fixed:
+                _phase_cached(g, dp, color_ptr, c, s, fint, tmp, rng, r, lfsr)
+            else:
+                _phase(g, dp, color_ptr, c, s, tmp, rng, r, lfsr)
 
 
 @njit(cache=True)

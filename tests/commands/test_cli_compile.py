@@ -40,13 +40,19 @@ def test_compile_prints_the_report_and_writes_the_program(tmp_path, rbm_file, ca
     assert p.report["seed"] == 1 and "p-bits used     12 of 680" in text
 
 
-def test_compile_options_reach_the_compiler(tmp_path, rbm_file, capsys):
+def test_compile_options_reach_the_compiler(tmp_path, capsys):
+    k6 = tmp_path / "k6.npz"    # Pegasus has no 6-clique: K6 needs chains
+    IsingModel.from_dense(np.ones((6, 6)) - np.eye(6), np.full(6, 0.5)).save(k6)
     out = tmp_path / "p.npz"
-    assert main(["compile", "fpga-sparse-ising", "--model", str(rbm_file), "--out", str(out), "--method", "embed",
-                 "--scale", "8", "--chain-strength", "2", "--percentile", "90", "--timeout", "10"]) == 0
-    r = Program.load(out).report
-    assert r["scale"] == 8.0 and r["placement"] == "minorminer" and r["percentile"] == 90.0
-    assert r["chain_strength"] in (0.0, 2.0)   # 2.0 whenever minorminer made a chain
+    assert main(["compile", "fpga-sparse-ising", "--model", str(k6), "--out", str(out), "--method", "embed",
+                 "--scale", "4", "--chain-strength", "2", "--timeout", "10", "--seed", "3"]) == 0
+    p = Program.load(out)
+    r = p.report
+    assert r["scale"] == 4.0 and r["placement"] == "minorminer" and r["seed"] == 3 and p.is_embedded
+    assert r["chain_strength"] == 2.0 and p.chain_strength == 8.0     # 2 x scale 4, on the grid
+    assert main(["compile", "fpga-sparse-ising", "--model", str(k6), "--method", "embed", "--percentile", "50",
+                 "--chain-strength", "2"]) == 0
+    assert "percentile 50" in capsys.readouterr().out
 
 
 def test_too_many_variables(tmp_path, capsys):
