@@ -20,6 +20,7 @@ from .errors import ChipSpecError
 from .fixed_point import FixedPoint
 from .kernels import datapath as K
 from .kernels.activation import fast_tanh_array
+from .kernels.lfsr import galois_toggle_mask
 from .lfsr_taps import MAXIMAL_TAPS, taps_to_mask
 from .rng_streams import seed_lfsr_states
 
@@ -204,6 +205,9 @@ def build_datapath(chip, physical, beta, order, *, lfsr_seed=0, replicas=1) -> D
     cfg[K.LFSR_MASK] = mask - (1 << 64) if mask >= 1 << 63 else mask  # uint64 bits stored in an int64
     cfg[K.LFSR_XNOR], cfg[K.LFSR_GALOIS] = int(r.feedback == "xnor"), int(r.structure == "galois")
     cfg[K.LFSR_STEPS] = r.steps_per_update
+    toggle = int(galois_toggle_mask(np.uint64(mask), r.width))
+    cfg[K.LFSR_TOGGLE] = toggle - (1 << 64) if toggle >= 1 << 63 else toggle
+    real[K.TWO_K] = 2.0 ** bits
     cfg[K.LFSR_SHARED] = int(r.shared)
     p = chip.pbit
     cfg[K.ANALOG] = int(p.gain_sigma > 0 or p.offset_sigma > 0 or p.input_noise_sigma > 0)

@@ -208,6 +208,21 @@ class Program:
         """True when some logical spin occupies more than one p-bit (a minor embedding)."""
         return bool(self.chains.members.size > len(self.chains))
 
+    def device_parameters(self) -> dict:
+        """Per-p-bit device parameters the chip's datapath runs with (physical order).
+
+        ``gain`` and ``offset`` (float64 (n_physical,)) of the sigmoid, ``stuck``
+        (int8: +1/-1 stuck, 0 free), drawn once from ``[pbit] variation_seed``
+        by :func:`pbitsim.datapath.build_datapath`; all ones/zeros without
+        device variation.
+        """
+        from .datapath import build_datapath
+
+        dp = build_datapath(self.chip, self.physical, 1.0, np.arange(self.n_physical, dtype=np.int64))
+        kd = dp.kernel
+        return {"gain": np.array(kd.gain, dtype=np.float64), "offset": np.array(kd.offset, dtype=np.float64),
+                "stuck": np.array(kd.stuck, dtype=np.int8)}
+
     # ------------------------------------------------------------------ samples
     def chain_breaks(self, states):
         """bool ``(..., n_logical)``: chain ``i`` is broken (its p-bits disagree) in each state."""

@@ -344,7 +344,7 @@ def chip_subgraph_edges(chip, n):
 
 
 def train_ising(data, chip="ideal", *, model=None, epochs=5, lr=0.05, batch_size=32, chains=None,
-                sweeps_per_update=1, momentum=0.5, weight_decay=1e-4, seed=0, snr_estimates=16,
+                sweeps_per_update=1, momentum=0.5, weight_decay=1e-4, init_std=0.01, seed=0, snr_estimates=16,
                 snr_samples=100, snr_burn_in=50, lr_final=None, progress=True) -> TrainingResult:
     r"""Train a sparse fully visible Boltzmann machine (spins, couplings on chip edges) by PCD on the chip.
 
@@ -357,19 +357,20 @@ def train_ising(data, chip="ideal", *, model=None, epochs=5, lr=0.05, batch_size
     chip : str, path or ChipSpec
         Sampler; without ``model`` its graph among p-bits ``0 .. n-1`` gives the couplings.
     model : IsingModel, optional
-        Initial model whose couplings (its edges) are trained; default: zero couplings on
-        the chip edges and fields at the data's ``atanh <m_i>``.
+        Initial model whose couplings (its edges) are trained; default: small random
+        couplings (std ``init_std``) on the chip edges and fields at the data's ``atanh <m_i>``.
     Other parameters as :func:`train_rbm`.  The log holds the mean
     pseudo-log-likelihood and, up to 20 spins, the exact log-likelihood.
     """
     x = load_data(data, None if model is None else model.n)
+    rng = np.random.default_rng(seed)
     for name, value, lo in (("epochs", epochs, 0), ("batch_size", batch_size, 1),
                             ("sweeps_per_update", sweeps_per_update, 1)):
         _positive_int(name, value, lo)
     n = x.shape[1]
     if model is None:
         rows, cols = chip_subgraph_edges(chip, n)
-        J0 = np.zeros(rows.size)
+        J0 = rng.normal(0.0, init_std, rows.size)
         h0 = np.arctanh(np.clip(2.0 * x.mean(axis=0) - 1.0, -0.99, 0.99))
     else:
         rows, cols, J0 = model.edges()
@@ -396,7 +397,7 @@ def train_ising(data, chip="ideal", *, model=None, epochs=5, lr=0.05, batch_size
                                  epochs=epochs, lr=lr, lr_final=lr_final, batch_size=batch_size,
                                  chains=n_chains, sweeps_per_update=sweeps_per_update, momentum=momentum,
                                  weight_decay=weight_decay, seed=seed,
-                                 rng=np.random.default_rng(seed), snr=(snr_estimates, snr_samples, snr_burn_in),
+                                 rng=rng, snr=(snr_estimates, snr_samples, snr_burn_in),
                                  progress=progress)
     setup = {"kind": "ising", "n": int(n), "n_edges": int(n_edges),
              **_common_setup(chip, x, epochs, lr, lr_final, batch_size, n_chains, sweeps_per_update, momentum,

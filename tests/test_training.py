@@ -10,8 +10,9 @@ from pbitsim.chip import chip_from_dict, load_chip
 from pbitsim.digits import demo_rbm_path, load_binary_digits, load_data
 from pbitsim.errors import PbitsimError
 from pbitsim.gradients import rbm_exact_moments
-from pbitsim.training import (ais_log_partition, free_energy, log_likelihood, reconstruction_error,
-                              train_rbm)
+from pbitsim.exact import codes_to_states, exact_law
+from pbitsim.training import (ais_log_partition, chip_subgraph_edges, free_energy, ising_log_likelihood,
+                              log_likelihood, reconstruction_error, train_ising, train_rbm)
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +121,25 @@ def test_shipped_demo_rbm_loads():
     x = load_binary_digits()
     untrained = ps.RBM(np.zeros((64, rbm.n_hidden)), np.zeros(64), np.zeros(rbm.n_hidden))
     assert log_likelihood(rbm, x)[0] > log_likelihood(untrained, x)[0] + 10
+
+
+def test_sparse_ising_on_a_chip_graph_learns_toward_the_true_model():
+    """Fully visible BM on a 4x4 King's-graph chip, data from a known sparse model on that graph."""
+    d = load_chip("ideal").to_dict()
+    d["topology"] = {"kind": "king", "shape": [4, 4], "periodic": False}
+    chip = chip_from_dict(d, source="king 4x4")
+    rows, cols = chip_subgraph_edges(chip, 16)
+    assert rows.size == 42                                  # 24 straight + 18 diagonal King edges
+    g = np.random.default_rng(0)
+    true = ps.IsingModel.from_edges(rows, cols, g.normal(0.3, 0.3, rows.size), g.normal(0, 0.3, 16), n=16)
+    law = exact_law(true)
+    x = ((codes_to_states(g.choice(law.probs.size, size=500, p=law.probs), 16) + 1) // 2).astype(np.uint8)
+    res = train_ising(x, chip, epochs=5, lr=0.05, batch_size=25, seed=0, progress=False, snr_estimates=4,
+                      snr_samples=50)
+    h = res.history
+    _, true_ll = ising_log_likelihood(true, 2.0 * x - 1.0)
+    assert h[-1]["log_likelihood"] > h[0]["log_likelihood"] + 0.3
+    assert h[-1]["log_likelihood"] < true_ll + 0.1          # cannot beat the data's own model by much
+    assert h[-1]["pseudo_log_likelihood"] > h[0]["pseudo_log_likelihood"]
+    assert isinstance(res.model, ps.IsingModel) and res.model.n_edges == 42
+    assert all("q_hat" in e for e in h)

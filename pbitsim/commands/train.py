@@ -5,17 +5,21 @@ import os
 
 from ..chip import load_chip
 from ..errors import PbitsimError
-from ..training import train_rbm
+from ..training import train_ising, train_rbm
 
-HELP = "train an RBM on binarized digits (or your data) by PCD, sampling the negative phase on a chip"
+HELP = "train an RBM (or a sparse Ising model) on binarized digits or your data by PCD, sampling on a chip"
 
 
 def add_arguments(parser):
     parser.add_argument("chip", help="shipped chip name (see `pbitsim models`) or path to a .toml file")
-    parser.add_argument("--out", required=True, help="weights file to write (.npz with W, b, c); the "
+    parser.add_argument("--out", required=True, help="weights file to write (.npz: W, b, c, or J_row/J_col/"
+                        "J_val/h with --ising); the "
                         "per-epoch log goes next to it as <name>.history.json")
     parser.add_argument("--epochs", type=int, default=5, help="epochs (default 5)")
     parser.add_argument("--hidden", type=int, default=10, help="hidden units (default 10)")
+    parser.add_argument("--ising", action="store_true",
+                        help="train a sparse fully visible Boltzmann machine instead, couplings on the chip "
+                             "graph among p-bits 0..n-1 (all pairs on a chip with topology kind 'model')")
     parser.add_argument("--data", default="digits", help="'digits' or an .npz with key 'data' (default digits)")
     parser.add_argument("--subset", type=int, help="train on the first N rows only")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
@@ -30,14 +34,15 @@ def add_arguments(parser):
 
 
 def _format_history(history):
-    lines = [f"{'epoch':>5s}  {'recon err':>10s}  {'log-lik':>10s}  {'Qhat':>10s}  {'Q':>10s}  {'wall s':>7s}"]
+    first = "recon err" if "recon_error" in history[0] else "pseudo-LL"
+    lines = [f"{'epoch':>5s}  {first:>10s}  {'log-lik':>10s}  {'Qhat':>10s}  {'Q':>10s}  {'wall s':>7s}"]
     for h in history:
-        ll = f"{h['log_likelihood']:.4f}" + (" (AIS)" if h.get("ll_method") == "ais" else "") \
-            if "log_likelihood" in h else "-"
+        ll = "-" if h.get("log_likelihood") is None else (
+            f"{h['log_likelihood']:.4f}" + (" (AIS)" if h.get("ll_method") == "ais" else ""))
+        col = h.get("recon_error", h.get("pseudo_log_likelihood"))
         q_hat = f"{h['q_hat']:.4g}" if "q_hat" in h else "-"
         q = f"{h['q']:.4g}" if "q" in h else "-"
-        lines.append(f"{h['epoch']:5d}  {h['recon_error']:10.5f}  {ll:>10s}  {q_hat:>10s}  {q:>10s}  "
-                     f"{h['wall_s']:7.1f}")
+        lines.append(f"{h['epoch']:5d}  {col:10.5f}  {ll:>10s}  {q_hat:>10s}  {q:>10s}  {h['wall_s']:7.1f}")
     return "\n".join(lines)
 
 
@@ -52,9 +57,13 @@ def main(args):
         data = load_data(data)[:args.subset]
     if not args.out.endswith(".npz"):
         raise PbitsimError(f"--out must name an .npz file, got {args.out!r}")
-    result = train_rbm(data, args.hidden, chip, epochs=args.epochs, lr=args.lr, batch_size=args.batch,
-                       chains=args.chains, sweeps_per_update=args.sweeps, momentum=args.momentum,
-                       snr_estimates=args.snr_estimates, seed=args.seed, progress=not args.no_progress)
+    common = dict(epochs=args.epochs, lr=args.lr, batch_size=args.batch, chains=args.chains,
+                  sweeps_per_update=args.sweeps, momentum=args.momentum, snr_estimates=args.snr_estimates,
+                  seed=args.seed, progress=not args.no_progress)
+    if args.ising:
+        result = train_ising(data, chip, **common)
+    else:
+        result = train_rbm(data, args.hidden, chip, **common)
     history_path = args.out[:-4] + ".history.json"
     path = result.save(args.out, history_path=history_path)
     print(_format_history(result.history))

@@ -148,7 +148,7 @@ def _source(timing, queue):
 
 def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_period_ns=None,
         burn_in_ns=None, store_states=True, moments=False, initial=None, record_flips=False,
-        queue="auto", hist_size=None, fifo_size=None):
+        queue="auto", reads="auto", hist_size=None, fifo_size=None):
     """Run the event kernel on ``program`` and return :class:`Samples` (physical order).
 
     Parameters
@@ -163,6 +163,8 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         Put a :class:`FlipLog` of every flip into ``info["flip_log"]``.
     queue : "auto", "shortcut" or "heap"
         Poisson p-bits: O(1) superposition draw (auto) or the binary heap.
+    reads : "auto" or "history"
+        Input reads: the fastest exact method (auto) or always the ring buffers (a cross-check).
     hist_size, fifo_size : int, optional
         Initial ring-buffer / FIFO lengths (powers of two); grown automatically on overflow.
     """
@@ -178,7 +180,9 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
     src, node_time, source_name = _source(timing, queue)
     rates = 1.0 / timing.neuron_time_ns
     prob, alias = alias_table(rates) if n else (np.ones(0), np.zeros(0, dtype=np.int64))
-    read = _read_mode(program, timing)
+    if reads not in ("auto", "history"):
+        raise PbitsimError(f"reads must be 'auto' or 'history', got {reads!r}")
+    read = _read_mode(program, timing) if reads == "auto" else K.READ_HISTORY
     B = int(hist_size) if hist_size else history_size(timing)
     if B < 1 or B & (B - 1):
         raise PbitsimError(f"hist_size must be a power of two, got {hist_size}")

@@ -159,6 +159,13 @@ def read_export(out_dir, fmt=None, *, verify=True) -> Program:
         Re-export the rebuilt program in memory (same beta, seed and number of
         golden phases) and require every table to match word for word.
     """
+    try:
+        return _read_export(out_dir, fmt, verify)
+    except KeyError as exc:
+        raise PbitsimError(f"{out_dir}: manifest.json lacks key {exc}; not a complete FPGA export") from None
+
+
+def _read_export(out_dir, fmt, verify):
     m = read_manifest(out_dir)
     t = read_tables(out_dir, fmt)
     chip = chip_from_dict(m["chip"], source=os.path.join(os.fspath(out_dir), "manifest.json"),

@@ -27,15 +27,15 @@ from numba import njit
 
 from .activation import fast_tanh
 from .fixed_point import apply_overflow
-from .lfsr import galois_toggle_mask, lfsr_step
+from .lfsr import lfsr_step
 from .rng import next_double, next_u64
 
 # indices into the int64 config vector ``cfg``
 FIXED, ACC_BITS, ACC_OVERFLOW, ALIGN_UP, ALIGN_DOWN, BETA_SHIFT, ACTIVATION, LUT_SYMMETRIC, LUT_BITS, \
     RNG_KIND, RNG_BITS, LFSR_WIDTH, LFSR_MASK, LFSR_XNOR, LFSR_GALOIS, LFSR_STEPS, LFSR_SHARED, \
-    ANALOG, N_CFG = range(19)
-# indices into the float64 vector ``real``
-BETA, LSB, NOISE_SIGMA, N_REAL = range(4)
+    ANALOG, LFSR_TOGGLE, N_CFG = range(20)
+# indices into the float64 vector ``real`` (TWO_K = 2**RNG_BITS, precomputed)
+BETA, LSB, NOISE_SIGMA, TWO_K, N_REAL = range(5)
 
 ACT_TANH, ACT_LUT, ACT_HARD = 0, 1, 2
 RNG_IDEAL, RNG_XOROSHIRO, RNG_LFSR = 0, 1, 2
@@ -68,25 +68,23 @@ def accumulator_value(cfg, a):
 @njit(inline="always", cache=True)
 def random_word(cfg, rng, r, lfsr, slot, off):
     """A ``k``-bit random word (uint64) for the comparator; ``k = cfg[RNG_BITS]``."""
-    kind = cfg[RNG_KIND]
     k = cfg[RNG_BITS]
-    if kind == RNG_LFSR:
-        width = cfg[LFSR_WIDTH]
-        if cfg[LFSR_SHARED] == 0:  # per-p-bit register, advanced at each of its updates
-            mask = np.uint64(cfg[LFSR_MASK])
-            galois = cfg[LFSR_GALOIS] != 0
-            toggle = galois_toggle_mask(mask, width) if galois else np.uint64(0)
-            s = lfsr[r, slot]
-            for _ in range(cfg[LFSR_STEPS]):
-                s = lfsr_step(s, mask, toggle, width, cfg[LFSR_XNOR] != 0, galois)
-            lfsr[r, slot] = s
-        else:  # shared register (advanced once per sweep by the caller), window at ``off``
-            s = lfsr[r, slot] >> np.uint64(off)
-        if k >= 64:
-            return s
-        return s & ((np.uint64(1) << np.uint64(k)) - np.uint64(1))
-    x = next_u64(rng, r)
-    return x >> np.uint64(64 - k)
+    kmask = ~np.uint64(0) if k >= 64 else (np.uint64(1) << np.uint64(k)) - np.uint64(1)
+    if cfg[RNG_KIND] != RNG_LFSR:
+        return next_u64(rng, r) >> np.uint64(64 - k)
+    if cfg[LFSR_SHARED] != 0:  # shared register (advanced once per sweep by the caller), window at ``off``
+        return (lfsr[r, slot] >> np.uint64(off)) & kmask
+    # per-p-bit register, advanced at each of its updates
+    mask = np.uint64(cfg[LFSR_MASK])
+    toggle = np.uint64(cfg[LFSR_TOGGLE])
+    width = cfg[LFSR_WIDTH]
+    xnor = cfg[LFSR_XNOR] != 0
+    galois = cfg[LFSR_GALOIS] != 0
+    s = lfsr[r, slot]
+    for _ in range(cfg[LFSR_STEPS]):
+        s = lfsr_step(s, mask, toggle, width, xnor, galois)
+    lfsr[r, slot] = s
+    return s & kmask
 
 
 @njit(inline="always", cache=True)
@@ -134,7 +132,7 @@ def decide(cfg, real, gain, offset, stuck, lut, i, a_int, x_float, rng, r, lfsr,
         p = 0.5 * (1.0 + fast_tanh(bx))
     else:
         p = 0.5 * (1.0 + min(max(bx, -1.0), 1.0))
-    return np.int8(1) if np.float64(w) < p * (2.0 ** k) else np.int8(-1)
+    return np.int8(1) if np.float64(w) < p * real[TWO_K] else np.int8(-1)
 
 
 @njit(cache=True)
@@ -143,7 +141,7 @@ def advance_shared(cfg, lfsr, r):
     width = cfg[LFSR_WIDTH]
     mask = np.uint64(cfg[LFSR_MASK])
     galois = cfg[LFSR_GALOIS] != 0
-    toggle = galois_toggle_mask(mask, width) if galois else np.uint64(0)
+    toggle = np.uint64(cfg[LFSR_TOGGLE])
     for g in range(lfsr.shape[1]):
         s = lfsr[r, g]
         for _ in range(cfg[LFSR_STEPS]):

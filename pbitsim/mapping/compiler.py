@@ -66,7 +66,11 @@ def _locate(logical, chip, G, method, mapping, seed, timeout_s, embed_options):
             seq = [mapping[i] for i in range(n)] if isinstance(mapping, dict) else list(mapping)
             if isinstance(mapping, dict) and set(mapping) != set(range(n)):
                 raise TopologyError(f"mapping must give a chain for each spin 0..{n - 1}")
-            return validate_chains(logical, [np.asarray(list(c)) for c in seq], G, name), "mapping (chains)"
+            chains = validate_chains(logical, [np.asarray(list(c)) for c in seq], G, name)
+            if method == "direct" and any(c.size > 1 for c in chains):
+                raise PbitsimError("method 'direct' puts one p-bit on each spin, but the mapping gives chains; "
+                                   "use method='auto' or 'embed'")
+            return chains, "mapping (chains)"
         if method == "embed":
             raise PbitsimError("method 'embed' with a mapping needs chains (lists of chip nodes) as values")
         placement = mapping_placement(mapping, logical, G, name)
@@ -225,8 +229,8 @@ def format_report(report) -> str:
         f"max |J|         {g('max_abs_J_in')} -> {g('max_abs_J_out')} (programmed {g('max_abs_J_physical')})",
         f"max |h|         {g('max_abs_h_in')} -> {g('max_abs_h_out')} (programmed {g('max_abs_h_physical')})",
         f"quant. RMS err  {g('rms_error')} (J {g('rms_error_J')}, h {g('rms_error_h')}; logical units)",
-        f"clipped         {100 * r.get('fraction_clipped', 0.0):.3f}% (J {100 * r.get('fraction_clipped_J', 0.0):.3f}%, "
-        f"h {100 * r.get('fraction_clipped_h', 0.0):.3f}%)",
+        "clipped         {:.3f}% (J {:.3f}%, h {:.3f}%)".format(
+            *(100 * r.get(k, 0.0) for k in ("fraction_clipped", "fraction_clipped_J", "fraction_clipped_h"))),
         f"colours         {r.get('n_colors')} ({r.get('colouring')})",
     ]
     if r.get("input_may_saturate"):

@@ -243,7 +243,8 @@ def layout_chains(logical, chains_chip, G) -> ChainLayout:
     m = chip_nodes.size
     if cu.size:
         forest = minimum_spanning_tree(sp.coo_matrix((np.ones(cu.size), (cu, cv)), shape=(m, m))).tocoo()
-        tu, tv = np.minimum(forest.row, forest.col).astype(np.int64), np.maximum(forest.row, forest.col).astype(np.int64)
+        tu = np.minimum(forest.row, forest.col).astype(np.int64)
+        tv = np.maximum(forest.row, forest.col).astype(np.int64)
         o = np.lexsort((tv, tu))
         tu, tv = tu[o], tv[o]
     else:

@@ -93,8 +93,9 @@ def dbm_to_ising(weights, biases=None, *, name="") -> IsingModel:
     if biases is None:
         biases = [np.zeros(k) for k in sizes]
     if not isinstance(biases, (list, tuple)) or len(biases) != len(sizes):
+        got = len(biases) if isinstance(biases, (list, tuple)) else repr(biases)
         raise ModelError(f"a DBM with {len(Ws)} weight matrices has {len(sizes)} layers and needs "
-                         f"{len(sizes)} bias vectors, got {len(biases) if isinstance(biases, (list, tuple)) else biases!r}")
+                         f"{len(sizes)} bias vectors, got {got}")
     bs = []
     for l, (bl, k) in enumerate(zip(biases, sizes)):
         bl = np.asarray(bl, dtype=np.float64)

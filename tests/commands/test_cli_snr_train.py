@@ -53,6 +53,15 @@ def test_train_writes_loadable_weights_and_history(tmp_path, capsys):
     assert [h["epoch"] for h in hist["history"]] == [0, 1]
 
 
+def test_train_sparse_ising_on_a_chip_graph(tmp_path, capsys):
+    out = tmp_path / "ising.npz"
+    rc = main(["train", "king-lattice", "--ising", "--epochs", "1", "--subset", "40", "--batch", "20",
+               "--snr-estimates", "0", "--no-progress", "--out", str(out)])
+    assert rc == 0 and "pseudo-LL" in capsys.readouterr().out
+    model = ps.load_model(out)
+    assert isinstance(model, ps.IsingModel) and model.n == 64
+
+
 @pytest.mark.parametrize("argv, needle", [
     (["snr", "ideal", "--model", "/nonexistent/m.npz"], "no such model file"),
     (["snr", "ideal", "--model", "{model}", "--data", "{bad}"], "no key 'data'"),

@@ -283,6 +283,25 @@ def test_stochastic_rounding_asymmetry_is_reported(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_reader_rejects_edited_or_foreign_directories(tmp_path):
+    export_fpga(small_program(), tmp_path / "e", formats=["mem", "mif"], golden_phases=3)
+    read_export(tmp_path / "e")
+    lut = (tmp_path / "e" / "lut.mem").read_text().replace("80000000", "80000001")
+    (tmp_path / "e" / "lut.mem").write_text(lut)
+    with pytest.raises(PbitsimError, match="table lut does not match"):
+        read_export(tmp_path / "e")
+    read_export(tmp_path / "e", "mif")                              # the untouched .mif files still read
+    with pytest.raises(PbitsimError, match="not in this export"):
+        read_export(tmp_path / "e", "coe")
+    with pytest.raises(PbitsimError, match="no manifest.json"):
+        read_export(tmp_path)
+    m = json.loads((tmp_path / "e" / "manifest.json").read_text())
+    del m["program"]
+    (tmp_path / "e" / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(PbitsimError, match="lacks key 'program'"):
+        read_export(tmp_path / "e", "mif")
+
+
 def test_empty_neighbour_list(tmp_path):
     chip = load_chip("fpga-sparse-ising").with_params({"topology": {"kind": "model"}})
     program = ps.place_model(ps.IsingModel.from_dense(np.zeros((3, 3)), [1.0, -2.0, 0.0]), chip)
@@ -295,8 +314,9 @@ def test_empty_neighbour_list(tmp_path):
 # ----------------------------------------------------------------- command line
 def test_cli_export_chip_and_model(tmp_path, capsys):
     chip = tmp_path / "chip.toml"
-    chip.write_text(open(load_chip("fpga-sparse-ising").source.replace("hardware_models/", os.path.dirname(
-        __import__("hardware_models").__file__) + "/")).read().replace('kind = "pegasus"\nsize = 6', 'kind = "model"'))
+    chip.write_text('name = "tiny-fpga"\n[topology]\nkind = "model"\n[pbit]\nactivation = "lut"\n'
+                    '[rng]\nkind = "lfsr"\n[weights]\nformat = "fixed"\n[bias]\nformat = "fixed"\n'
+                    '[accumulator]\nformat = "fixed"\n')
     model = tmp_path / "m.npz"
     ps.IsingModel.from_dense([[0, 1, 0], [1, 0, -2], [0, -2, 0]], [0.5, 0, 1]).save(model)
     out = tmp_path / "build"

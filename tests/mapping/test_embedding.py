@@ -98,7 +98,7 @@ def test_64x32_rbm_embeds_into_pegasus_p8():
 def test_embedding_not_found_within_the_time_limit_says_so_with_the_numbers():
     rbm = RBM(np.ones((64, 32)), np.zeros(64), np.zeros(32))
     with pytest.raises(TopologyError, match=r"no minor embedding found for the model \(96 spins, 2048 couplings\) "
-                                            r"into chip 'fpga-sparse-ising' \(680 p-bits, 4484 edges\).*time limit 1 s"):
+                       r"into chip 'fpga-sparse-ising' \(680 p-bits, 4484 edges\).*time limit 1 s"):
         ps.compile(rbm, "fpga-sparse-ising", method="embed", timeout_s=1)
 
 
@@ -124,6 +124,8 @@ def test_user_given_chains_are_validated_and_used():
         ps.compile(tri, chip, mapping={0: [0, 1], 1: [1, 3], 2: [2]})
     with pytest.raises(TopologyError, match="share no chip edge"):
         ps.compile(tri, chip, mapping={0: [0], 1: [1], 2: [3]})
+    with pytest.raises(PbitsimError, match="method 'direct' puts one p-bit on each spin"):
+        ps.compile(tri, chip, mapping={0: [0], 1: [1, 3], 2: [2]}, method="direct")
 
 
 def test_default_chain_strength_rule_by_hand():

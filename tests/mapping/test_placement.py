@@ -146,6 +146,14 @@ def test_unknown_method_and_embedding_on_the_model_chip():
         ps.compile(m, "ideal", method="embed")
 
 
+def test_device_parameters_follow_the_chip():
+    m = IsingModel.from_edges([0, 1], [1, 2], [1.0, 0.5], n=3)
+    plain = ps.compile(m, "ideal").device_parameters()
+    assert plain["gain"].tolist() == [1.0] * 3 and not plain["offset"].any() and not plain["stuck"].any()
+    varied = ps.compile(m, chip_from_dict({"pbit": {"gain_sigma": 0.1, "variation_seed": 7}})).device_parameters()
+    assert varied["gain"].shape == (3,) and np.any(varied["gain"] != 1.0)
+
+
 def test_the_ideal_chip_takes_the_model_graph():
     m = IsingModel.from_dense(np.ones((5, 5)) - np.eye(5), np.arange(5) / 10)
     p = ps.compile(m, "ideal")
