@@ -89,18 +89,26 @@ def _rng_config(chip):
     return kind, bits, int(taps_to_mask(taps)), taps
 
 
-def _variation(chip, n, order):
-    """Per-p-bit gain, offset and stuck values drawn once from ``variation_seed`` (physical order)."""
+def _variation(chip, n, order, chip_nodes=None):
+    """Per-p-bit gain, offset and stuck values, drawn once from ``variation_seed`` per chip p-bit.
+
+    The draw covers every chip p-bit up to ``max(chip_nodes)`` (a property of
+    the silicon), then takes the p-bits the program uses, so the same chip
+    p-bit has the same device values whatever is programmed onto it.
+    """
     p = chip.pbit
+    nodes = np.arange(n, dtype=np.int64) if chip_nodes is None else np.asarray(chip_nodes, dtype=np.int64)
+    n_chip = int(nodes.max()) + 1 if nodes.size else 0
     g = np.random.default_rng([p.variation_seed, 0xD15C])
-    gain = np.maximum(1.0 + p.gain_sigma * g.standard_normal(n), 0.0)
-    offset = p.offset_sigma * g.standard_normal(n)
-    stuck = np.zeros(n, dtype=np.int8)
-    n_stuck = int(round(p.stuck_fraction * n))
+    gain = np.maximum(1.0 + p.gain_sigma * g.standard_normal(n_chip), 0.0)
+    offset = p.offset_sigma * g.standard_normal(n_chip)
+    stuck = np.zeros(n_chip, dtype=np.int8)
+    n_stuck = int(round(p.stuck_fraction * n_chip))
     if n_stuck:
-        idx = g.choice(n, n_stuck, replace=False)
+        idx = g.choice(n_chip, n_stuck, replace=False)
         stuck[idx] = np.where(np.arange(n_stuck) % 2 == 0, 1, -1)
-    return gain[order], offset[order], stuck[order]
+    phys = nodes[order]
+    return gain[phys], offset[phys], stuck[phys]
 
 
 def _mismatch(chip, J_csr):
@@ -148,8 +156,12 @@ def _report_dict(rep):
             "max_abs_out": rep.max_abs_out}
 
 
-def build_datapath(chip, physical, beta, order, *, lfsr_seed=0, replicas=1) -> Datapath:
-    """Kernel arrays for ``physical`` (an IsingModel) on ``chip``, nodes in ``order``."""
+def build_datapath(chip, physical, beta, order, *, chip_nodes=None) -> Datapath:
+    """Kernel arrays for ``physical`` (an IsingModel) on ``chip``, nodes in ``order``.
+
+    ``chip_nodes`` (physical p-bit -> chip-graph node) keys the device-variation
+    draw on the silicon rather than on the program (default: identity).
+    """
     order = np.asarray(order, dtype=np.int64)
     n = physical.n
     # Everything drawn per coupling or per p-bit (mismatch, stochastic rounding) is drawn in
@@ -211,7 +223,7 @@ def build_datapath(chip, physical, beta, order, *, lfsr_seed=0, replicas=1) -> D
     cfg[K.LFSR_SHARED] = int(r.shared)
     p = chip.pbit
     cfg[K.ANALOG] = int(p.gain_sigma > 0 or p.offset_sigma > 0 or p.input_noise_sigma > 0)
-    gain, offset, stuck = _variation(chip, n, order)
+    gain, offset, stuck = _variation(chip, n, order, chip_nodes)
     if r.shared:
         group = order // r.share_group       # by physical index, as wired on the chip
         slot, off = group, (order % r.share_group) * r.share_shift

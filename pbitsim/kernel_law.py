@@ -86,7 +86,7 @@ def datapath_p_plus(program, beta):
     if n > MAX_EXACT_SPINS:
         raise ValueError(f"exact conditionals need n <= {MAX_EXACT_SPINS}")
     order = np.arange(n)
-    dp = build_datapath(program.chip, program.physical, beta, order)
+    dp = build_datapath(program.chip, program.physical, beta, order, chip_nodes=program.chip_nodes)
     states = codes_to_states(np.arange(1 << n), n)
     return conditional_p_plus(dp, states)
 

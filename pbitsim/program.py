@@ -218,7 +218,8 @@ class Program:
         """
         from .datapath import build_datapath
 
-        dp = build_datapath(self.chip, self.physical, 1.0, np.arange(self.n_physical, dtype=np.int64))
+        dp = build_datapath(self.chip, self.physical, 1.0, np.arange(self.n_physical, dtype=np.int64),
+                            chip_nodes=self.chip_nodes)
         kd = dp.kernel
         return {"gain": np.array(kd.gain, dtype=np.float64), "offset": np.array(kd.offset, dtype=np.float64),
                 "stuck": np.array(kd.stuck, dtype=np.int8)}

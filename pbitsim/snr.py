@@ -27,7 +27,8 @@ import numpy as np
 from .autocorrelation import MIN_SAMPLES_PER_TAU, integrated_time_chains
 from .digits import load_data
 from .errors import ChipSpecError, PbitsimError
-from .exact import empirical_distribution, exact_law, kl_divergence, total_variation
+from .exact import (codes_to_states, empirical_distribution, exact_law, kl_divergence, states_to_codes,
+                    total_variation)
 from .gradients import (data_term, exact_model_term, features, model_term_under_law,
                         model_terms, parameter_layout)
 from .models import RBM, IsingModel, load_model
@@ -255,15 +256,18 @@ def _kernel_section(program, model, beta, mode, rao_blackwell):
     from .kernel_law import kernel_stationary_law
 
     n = program.n_physical
-    if (n > MAX_KERNEL_REFERENCE_SPINS or program.n_logical != n
-            or not np.array_equal(program.placement, np.arange(n))
+    placement = np.asarray(program.placement)
+    if (n > MAX_KERNEL_REFERENCE_SPINS or program.n_logical != n or placement.ndim != 1
+            or not np.array_equal(np.sort(placement), np.arange(n))      # one p-bit per spin, no chains
             or mode not in ("chromatic", "sequential", "naive_parallel")
             or (mode == "sequential" and program.chip.clock.scan == "random")):
         return None
     try:
-        pi = kernel_stationary_law(program, beta * program.beta_factor, mode)
+        pi_physical = kernel_stationary_law(program, beta * program.beta_factor, mode)
     except (ChipSpecError, ValueError):  # LFSR / input noise: no state-only Markov kernel
         return None
+    logical_codes = states_to_codes(codes_to_states(np.arange(1 << n), n)[:, placement])
+    pi = np.bincount(logical_codes, weights=pi_physical, minlength=1 << n)
     target = exact_model_term(model, beta)
     mt = model_term_under_law(model, pi, beta=beta, rao_blackwell=rao_blackwell)
     diff = mt - target

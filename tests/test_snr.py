@@ -257,3 +257,16 @@ def test_bad_input():
         gradient_snr("/nonexistent/model.npz", "ideal", binary_data(4))
     with pytest.raises(PbitsimError, match="states"):
         snr_from_states(model, np.ones((2, 3, 5)), binary_data(4))
+
+
+def test_kernel_reference_on_a_real_chip_graph_with_a_permuted_placement():
+    """fpga-xoroshiro-pwl (Pegasus, hard sigmoid, 16-bit xoroshiro): placed by subgraph search, not identity."""
+    g = np.random.default_rng(0)
+    model = ps.RBM(g.normal(0, 1.5, (6, 3)), g.normal(0, 1, 6), np.zeros(3))
+    program = ps.compile(model, "fpga-xoroshiro-pwl")
+    assert not np.array_equal(program.placement, np.arange(program.n_physical))
+    rep = gradient_snr(program, None, binary_data(6), estimates=32, samples_per_estimate=1000, seed=0,
+                       n_bootstrap=400)
+    e, k = rep.exact, rep.kernel
+    assert abs(e["bias_sq"] - k["bias_sq"]) < Z * e["bias_sq_stderr"], (e["bias_sq"], k["bias_sq"])
+    assert k["bias_sq"] > 5 * e["bias_sq_stderr"]

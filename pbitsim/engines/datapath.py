@@ -35,7 +35,7 @@ def run(program, schedule, *, mode="chromatic", store_states=True, initial=None)
         raise ChipSpecError(f"chip {chip.name!r}: random-scan sequential mode is only available with the "
                             "ideal float datapath")
     order, color_ptr = phase_schedule(program, mode)
-    dp = build_datapath(chip, program.physical, schedule.beta, order)
+    dp = build_datapath(chip, program.physical, schedule.beta, order, chip_nodes=program.chip_nodes)
     n, R, S = program.n_physical, schedule.replicas, schedule.n_samples
     state = initial_states(n, R, schedule.seed, initial)[:, order].copy()
     stuck = dp.kernel.stuck

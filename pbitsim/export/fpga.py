@@ -111,7 +111,7 @@ def prepare_export(program, *, beta=1.0, seed=0, golden_phases=DEFAULT_GOLDEN_PH
         raise PbitsimError("the program has no p-bits; nothing to export")
     order, color_ptr = program.colouring.order()
     physical_beta = beta * program.beta_factor
-    dp = build_datapath(chip, program.physical, physical_beta, order)
+    dp = build_datapath(chip, program.physical, physical_beta, order, chip_nodes=program.chip_nodes)
     seeds = lfsr_states(dp, seed, 1, chip)[0]
     tables = program_tables(program, dp, color_ptr, seeds)
     gv = run_golden(dp, color_ptr, chip, seed, golden_phases)

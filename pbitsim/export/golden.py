@@ -1,9 +1,11 @@
 r"""Golden test vectors: the exact states of the integer datapath after each of the first K colour phases.
 
-The vectors are produced by stepping the very phase function the chromatic
-datapath engine runs (:func:`pbitsim.kernels.chromatic_datapath._phase`), so
-they equal ``simulate(program, engine="chromatic", thin=1, seed=seed)`` at
-every sweep boundary (replica 0), bit for bit.
+The vectors are produced by stepping the datapath engine's phase function in
+gather form (:func:`pbitsim.kernels.chromatic_datapath._phase`: every input
+recomputed from the neighbours, as the hardware does), so they equal
+``simulate(program, engine="chromatic", thin=1, seed=seed)`` at every sweep
+boundary (replica 0), bit for bit -- the engine itself runs the equivalent
+cached-sum form, and the tests check that the two agree.
 
 Conventions: a state is a word whose bit ``a`` is p-bit address ``a``
 (bit 0 = address 0), bit 1 = spin +1, bit 0 = spin -1.  Row 0 is the
@@ -17,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from ..datapath import lfsr_states
 from ..engines.schedule import initial_states, replica_streams
@@ -26,16 +27,17 @@ from ..kernels.datapath import LFSR_SHARED, RNG_KIND, RNG_LFSR, advance_shared
 from .formats import pack_bits, unpack_bits
 
 
-@njit(cache=True)
-def _golden_phases(g, dp, color_ptr, s, rng, lfsr, out_states, out_lfsr):
+def _step_phases(g, dp, color_ptr, s, rng, lfsr, out_states, out_lfsr):
     """Step replica 0 through ``out_states.shape[0] - 1`` colour phases, recording after each.
 
     ``s`` int8 (n,) state in colour order (modified); ``rng`` uint64 (1, 2);
     ``lfsr`` uint64 (1, n_registers) (modified); ``out_states`` int8 (K+1, n);
-    ``out_lfsr`` uint64 (K+1, n_registers).
+    ``out_lfsr`` uint64 (K+1, n_registers).  The loop is Python on purpose: each
+    phase is one call of the engine's own compiled kernels (a few microseconds),
+    so no second compiled copy of the datapath exists that a stale Numba cache
+    could let drift from the engine's.
     """
-    n = s.shape[0]
-    tmp = np.empty(n, dtype=np.int8)
+    tmp = np.empty_like(s)
     n_colors = color_ptr.shape[0] - 1
     shared = dp.cfg[RNG_KIND] == RNG_LFSR and dp.cfg[LFSR_SHARED] != 0
     out_states[0, :] = s
@@ -87,7 +89,7 @@ def run_golden(datapath, color_ptr, chip, seed, n_phases) -> GoldenVectors:
     K = int(n_phases) if len(color_ptr) > 1 else 0
     out_states = np.zeros((K + 1, n), dtype=np.int8)
     out_lfsr = np.zeros((K + 1, lfsr.shape[1]), dtype=np.uint64)
-    _golden_phases(datapath.graph, datapath.kernel, np.asarray(color_ptr, dtype=np.int64), state[0], rng,
+    _step_phases(datapath.graph, datapath.kernel, np.asarray(color_ptr, dtype=np.int64), state[0], rng,
                    lfsr, out_states, out_lfsr)
     return GoldenVectors(out_states, out_lfsr, int(seed), len(color_ptr) - 1)
 

@@ -96,7 +96,7 @@ def pbit_decision(field, beta, rng, r):
     return np.int8(1) if fast_tanh(beta * field) > u else np.int8(-1)
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def history_read(j, t_read, y, last, cnt, hist, mask):
     """``y_j`` just before ``t_read`` (int64 ±1), or 0 if the ring buffer lost the needed change."""
     v = np.int64(y[j])
@@ -133,7 +133,7 @@ def history_push(j, t, value, y, last, cnt, hist, mask):
     y[j] = value
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def scatter_change(indptr, indices, weights, f, j, value):
     """Output ``y_j`` became ``value``: add ``2 value J_ij`` to each neighbour's input ``f_i``."""
     d = 2.0 * value
@@ -198,7 +198,7 @@ def init_source_heap(node_time, jitter, heap_t, heap_i, rng, r, clocked):
     return size
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def next_heap_event(heap_t, heap_i, size, cycle, node_time, period, jitter, clocked, rng, r):
     """Pop the earliest ``(t, i)`` and schedule p-bit ``i``'s next update in the same sift-down."""
     t = heap_t[0]
@@ -215,7 +215,7 @@ def next_heap_event(heap_t, heap_i, size, cycle, node_time, period, jitter, cloc
     return t, i
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def fifo_push(fifo_t, fifo_p, ptr, t_arrive, j, value):
     """Queue "output ``y_j`` becomes ``value`` at ``t_arrive``"; False if the ring is full."""
     cap = fifo_t.shape[0]
@@ -227,7 +227,7 @@ def fifo_push(fifo_t, fifo_p, ptr, t_arrive, j, value):
     return True
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def fifo_drain(fifo_t, fifo_p, ptr, t, indptr, indices, weights, f):
     """Apply every queued change that arrives strictly before ``t`` to the delayed inputs ``f``."""
     mask = fifo_t.shape[0] - 1

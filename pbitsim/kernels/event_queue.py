@@ -34,7 +34,7 @@ from numba import njit
 from .rng import next_double, next_u64
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def event_before(t_a, id_a, t_b, id_b):
     """True when event ``(t_a, id_a)`` comes strictly before ``(t_b, id_b)``."""
     return t_a < t_b or (t_a == t_b and id_a < id_b)
@@ -172,7 +172,7 @@ _ZIG_X, _ZIG_F = _ziggurat_tables()
 _ZIG_R = float(_ZIG_X[1])
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def exponential(rng, r):
     """``Exp(1)`` variate by the ziggurat method (exact; ~99% of draws cost one 64-bit word).
 
@@ -207,7 +207,7 @@ def fill_exponential(rng, r, out):
         out[q] = exponential(rng, r)
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def poisson_mark(alias_prob, alias_idx, n, equal_rates, rng, r):
     """P-bit of the next point of the superposed Poisson process (uniform or Walker alias)."""
     x = next_u64(rng, r)

@@ -18,7 +18,7 @@ from pbitsim.chip import chip_from_dict, load_chip
 from pbitsim.datapath import build_datapath, lfsr_states
 from pbitsim.engines.schedule import initial_states, replica_streams
 from pbitsim.export import export_fpga, read_export, read_golden
-from pbitsim.kernels.chromatic_datapath import _phase
+from pbitsim.kernels.chromatic_datapath import _phase, _phase_cached, integer_inputs
 from pbitsim.kernels.datapath import advance_shared
 from pbitsim.program import chip_graph
 from pbitsim.spin_glass import random_spin_glass
@@ -204,8 +204,10 @@ def test_golden_equals_simulate_at_sweep_boundaries(tmp_path, case):
 
 
 # ----------------------------------------------------------------- from the reader + the integer engine
+@pytest.mark.parametrize("kernel", ["gather", "cached"])
 @pytest.mark.parametrize("case", ["fpga-lfsr-shared/king", "stuck+galois+steps", "beta_factor"])
-def test_golden_reproduces_from_reader_and_integer_engine(tmp_path, case):
+def test_golden_reproduces_from_reader_and_integer_engine(tmp_path, case, kernel):
+    """Phase by phase, with the engine's gather-form phase or its cached-wide-sum phase."""
     program = CASES[case](np.random.default_rng(5))
     seed, beta, K = 99, 1.3, 11
     m = export_fpga(program, tmp_path / "e", formats=["coe"], beta=beta, seed=seed, golden_phases=K)
@@ -215,13 +217,17 @@ def test_golden_reproduces_from_reader_and_integer_engine(tmp_path, case):
     s = initial_states(q.n_physical, 1, m["seed"])[0][order].copy()
     s[dp.kernel.stuck != 0] = dp.kernel.stuck[dp.kernel.stuck != 0]
     rng, lfsr = replica_streams(m["seed"], 1), lfsr_states(dp, m["seed"], 1, q.chip)
-    tmp = np.empty_like(s)
+    tmp, fint = np.empty_like(s), np.empty(s.shape[0], dtype=np.int64)
+    integer_inputs(dp.graph, dp.kernel, s, fint)
     got, regs = [s.copy()], [lfsr[0].copy()]
     for t in range(K):
         c = t % (len(ptr) - 1)
         if q.chip.rng.shared and c == 0:
             advance_shared(dp.kernel.cfg, lfsr, 0)
-        _phase(dp.graph, dp.kernel, ptr, c, s, tmp, rng, 0, lfsr)
+        if kernel == "gather":
+            _phase(dp.graph, dp.kernel, ptr, c, s, tmp, rng, 0, lfsr)
+        else:
+            _phase_cached(dp.graph, dp.kernel, ptr, c, s, fint, tmp, rng, 0, lfsr)
         got.append(s.copy())
         regs.append(lfsr[0].copy())
     gv = read_golden(tmp_path / "e")
