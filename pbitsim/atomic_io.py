@@ -12,11 +12,19 @@ import tempfile
 import numpy as np
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _tmp_in(path, suffix):
+    """A temporary file next to ``path``, with the permissions a plain ``open`` would give."""
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=suffix, dir=d)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())
     return tmp
 
 

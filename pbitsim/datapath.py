@@ -150,6 +150,22 @@ def _transposed_codes(J, codes):
     return codes[pos]
 
 
+def _symmetric_codes(Jp, values, codes):
+    """Give both directions of an undirected coupling the code of its upper entry.
+
+    Only when the values are symmetric (no mismatch): stochastic rounding then
+    rounds each coupling once, as one register per edge would hold it.
+    """
+    mirror = _transposed_codes(Jp, np.arange(codes.size))
+    if codes.size == 0 or not np.array_equal(values, values[mirror]):
+        return codes
+    rows = np.repeat(np.arange(Jp.shape[0]), np.diff(Jp.indptr))
+    lower = rows > Jp.indices
+    out = codes.copy()
+    out[lower] = codes[mirror[lower]]
+    return out
+
+
 def _report_dict(rep):
     return {"n": rep.n, "max_abs_error": rep.max_abs_error, "rms_error": rep.rms_error,
             "fraction_clipped": rep.fraction_clipped, "max_abs_in": rep.max_abs_in,
@@ -182,7 +198,7 @@ def build_datapath(chip, physical, beta, order, *, chip_nodes=None) -> Datapath:
         seed = chip.pbit.variation_seed
         _, wrep = wf.quantize_with_report(wphys, seed=seed)
         _, hrep = bf.quantize_with_report(physical.h, seed=seed)
-        wcodes = wf.to_int(wphys, seed=seed)[src]
+        wcodes = _symmetric_codes(Jp, wphys, wf.to_int(wphys, seed=seed))[src]
         hcodes = bf.to_int(physical.h, seed=seed)[order]
         F = max(wf.frac_bits, bf.frac_bits)
         wcodes = wcodes << (F - wf.frac_bits)

@@ -233,7 +233,7 @@ class IsingModel:
     def save(self, path):
         """Write ``.npz`` with COO keys ``J_row, J_col, J_val, h`` (and ``offset``), atomically."""
         r, c, v = self.edges()
-        save_npz_atomic(path, J_row=r, J_col=c, J_val=v, h=self.h, offset=np.float64(self.offset))
+        return save_npz_atomic(path, J_row=r, J_col=c, J_val=v, h=self.h, offset=np.float64(self.offset))
 
     def __repr__(self):
         return f"IsingModel(n={self.n}, edges={self.n_edges}{', name=' + repr(self.name) if self.name else ''})"
@@ -313,8 +313,8 @@ class RBM:
         return cls(W, b, c, name or model.name)
 
     def save(self, path):
-        """Write ``.npz`` with keys ``W, b, c``, atomically."""
-        save_npz_atomic(path, W=self.W, b=self.b, c=self.c)
+        """Write ``.npz`` with keys ``W, b, c``, atomically; returns the path."""
+        return save_npz_atomic(path, W=self.W, b=self.b, c=self.c)
 
     def __repr__(self):
         return f"RBM(n_visible={self.n_visible}, n_hidden={self.n_hidden})"

@@ -323,7 +323,7 @@ def snr_from_states(model, states, data, *, beta=1.0, rao_blackwell=False, n_boo
                     exact=True, program=None, mode=None, setup=None) -> SNRReport:
     r"""The gradient-SNR report from given chains: ``states`` ``(R, K, n)`` logical ±1 spins.
 
-    Each chain is one estimate.  Use it to analyse samples from anywhere (the
+    Each chain is one estimate; ``data`` as in :func:`gradient_snr`.  Use it to analyse samples from anywhere (the
     tests feed independent exact samples).  ``program``/``mode`` enable the exact
     kernel-law reference; ``setup`` is copied into the report.
     """
@@ -333,6 +333,9 @@ def snr_from_states(model, states, data, *, beta=1.0, rao_blackwell=False, n_boo
     R, K, n = states.shape
     if R < 2:
         raise PbitsimError("need at least 2 independent estimates (chains)")
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 10:
+        raise PbitsimError(f"n_bootstrap must be an integer >= 10, got {n_bootstrap!r}")
+    data = load_data(data, model.n_visible if isinstance(model, RBM) else model.n)
     layout = parameter_layout(model)
     d = data_term(model, data, beta)
     G = d[None, :] - model_terms(model, states, beta=beta, rao_blackwell=rao_blackwell)
@@ -351,11 +354,12 @@ def snr_from_states(model, states, data, *, beta=1.0, rao_blackwell=False, n_boo
         kernel = _kernel_section(program, model, beta, mode or program.chip.clock.mode, rao_blackwell)
     info = {"model": repr(model), "parameterisation": "binary (W, b, c)" if layout.kind == "rbm"
             else "spin (J, h)", "n_parameters": layout.size, "estimates": R, "samples_per_estimate": K,
-            "beta": float(beta), "rao_blackwell": bool(rao_blackwell), "n_data": int(np.shape(data)[0]),
+            "beta": float(beta), "rao_blackwell": bool(rao_blackwell), "n_data": int(data.shape[0]),
             "n_bootstrap": int(n_bootstrap)}
     info.update(setup or {})
-    return SNRReport(setup=info, q_hat=q, q_hat_ci=_ci(boot_q), q_hat_jackknife=q_hat_jackknife(G), gbar_norm_sq=norm, trace_cov=T,
-                     blocks=_blocks(layout, G), per_parameter=_per_parameter(G), exact=exact_part,
+    return SNRReport(setup=info, q_hat=q, q_hat_ci=_ci(boot_q), q_hat_jackknife=q_hat_jackknife(G),
+                     gbar_norm_sq=norm, trace_cov=T, blocks=_blocks(layout, G),
+                     per_parameter=_per_parameter(G), exact=exact_part,
                      kernel=kernel, autocorrelation=_tau_section(model, states, beta, rao_blackwell),
                      gradient_mean=G.mean(axis=0), gradient_exact=g,
                      parameter_variance=G.var(axis=0, ddof=1))

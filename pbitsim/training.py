@@ -320,7 +320,8 @@ def train_rbm(data="digits", n_hidden=10, chip="ideal", *, epochs=5, lr=0.1, bat
     n_chains = int(chains or batch_size)
     theta, history, state = _pcd(family, theta0, x, chip, epochs=epochs, lr=lr, lr_final=lr_final,
                                  batch_size=batch_size, chains=n_chains, sweeps_per_update=sweeps_per_update,
-                                 momentum=momentum, weight_decay=weight_decay, seed=seed, rng=rng, snr=(snr_estimates, snr_samples, snr_burn_in),
+                                 momentum=momentum, weight_decay=weight_decay, seed=seed, rng=rng,
+                                 snr=(snr_estimates, snr_samples, snr_burn_in),
                                  progress=progress)
     setup = {"kind": "rbm", "n_visible": int(nv), "n_hidden": int(nh),
              **_common_setup(chip, x, epochs, lr, lr_final, batch_size, n_chains, sweeps_per_update, momentum,

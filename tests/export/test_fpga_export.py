@@ -127,7 +127,8 @@ def test_round_trip_is_exact(tmp_path_factory, case):
             assert [int(v) for v in by_format[fmt][name]] == vals, (name, fmt)
     assert m["tables"]["weight"]["width"] == chip.weights.total_bits and m["tables"]["weight"]["signed"]
     assert m["tables"]["bias"]["fixed_point"] == f"Q({chip.bias.total_bits},{chip.bias.frac_bits})"
-    dp = build_datapath(chip, program.physical, beta * program.beta_factor, program.colouring.order()[0])
+    dp = build_datapath(chip, program.physical, beta * program.beta_factor, program.colouring.order()[0],
+                        chip_nodes=program.chip_nodes)
     assert read_tables(out)["rng_seed"].tolist() == lfsr_states(dp, seed, 1, chip)[0].tolist()
     # the reader rebuilds the program: same chip, colours, placement; physical on the grid
     q = read_export(out)
@@ -273,14 +274,18 @@ def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
     assert listing(tmp_path) == before
 
 
-def test_stochastic_rounding_asymmetry_is_reported(tmp_path):
+def test_stochastic_rounding_rounds_each_coupling_once(tmp_path):
+    """Stochastic rounding draws one coin per undirected coupling, so both directions agree and export."""
     chip = load_chip("fpga-sparse-ising").with_params({"topology": {"kind": "model"},
                                                        "weights.rounding": "stochastic"})
     n = 12
-    J = np.full((n, n), 0.25) - 0.25 * np.eye(n)       # exactly half an lsb: each direction is a coin flip
-    with pytest.raises(PbitsimError, match="not symmetric.*stochastic rounding"):
-        export_fpga(ps.place_model(ps.IsingModel.from_dense(J), chip), tmp_path / "out")
-    assert os.listdir(tmp_path) == []
+    J = np.full((n, n), 0.25) - 0.25 * np.eye(n)       # exactly half an lsb: each coupling is a coin flip
+    program = ps.place_model(ps.IsingModel.from_dense(J), chip)
+    export_fpga(program, tmp_path / "out")
+    back = read_export(tmp_path / "out")
+    codes = np.rint(back.physical.dense() / 0.5)
+    assert np.array_equal(codes, codes.T)
+    assert 0 < np.count_nonzero(codes) < n * (n - 1)     # some rounded up, some down
 
 
 def test_reader_rejects_edited_or_foreign_directories(tmp_path):

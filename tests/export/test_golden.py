@@ -6,6 +6,7 @@ knows the bit conventions of docs/fpga_export.md and the tables, nothing of
 pbitsim's kernels, and must produce the golden states bit for bit.
 """
 import dataclasses
+import functools
 import json
 
 import numpy as np
@@ -170,6 +171,14 @@ def test_bench_on_shipped_chips(tmp_path, chip, over):
 
 
 # ----------------------------------------------------------------- equal to the engine
+@functools.lru_cache(maxsize=1)
+def compiled_rbm():
+    """An 8x6 RBM minor-embedded on Pegasus P6 (chains, chip nodes != physical index), 5% stuck p-bits."""
+    rng = np.random.default_rng(2)
+    rbm = ps.RBM(rng.normal(0, 1, (8, 6)), rng.normal(0, 0.5, 8), rng.normal(0, 0.5, 6))
+    return ps.compile(rbm, load_chip("fpga-sparse-ising").with_params({"pbit.stuck_fraction": 0.05}), seed=1)
+
+
 CASES = {
     "fpga-sparse-ising/model": lambda rng: ps.place_model(random_model(rng, 9), model_chip("fpga-sparse-ising")),
     "fpga-sparse-ising/pegasus": lambda rng: ps.place_model(
@@ -179,6 +188,7 @@ CASES = {
     "stuck+galois+steps": lambda rng: ps.place_model(random_model(rng, 10), model_chip(
         "fpga-sparse-ising", **{"pbit.stuck_fraction": 0.3, "rng.structure": "galois", "rng.feedback": "xor",
                                 "rng.steps_per_update": 3, "rng.output_bits": 20, "pbit.lut_output_bits": 24})),
+    "compiled/embedded+stuck": lambda rng: compiled_rbm(),
     "beta_factor": lambda rng: dataclasses.replace(
         ps.place_model(random_model(rng, 7), model_chip("fpga-sparse-ising")), beta_factor=0.4),
 }
@@ -199,13 +209,15 @@ def test_golden_equals_simulate_at_sweep_boundaries(tmp_path, case):
         assert np.array_equal(gv.states[(s + 1) * C], run.states[0, s][order]), f"sweep {s}"
     start = initial_states(program.n_physical, 1, seed)[0][order]
     stuck = gv.states[0] != start                       # only stuck p-bits may differ from the drawn start
-    dp = build_datapath(program.chip, program.physical, beta * program.beta_factor, order)
+    dp = build_datapath(program.chip, program.physical, beta * program.beta_factor, order,
+                        chip_nodes=program.chip_nodes)
     assert np.array_equal(stuck, (dp.kernel.stuck != 0) & (dp.kernel.stuck != start))
 
 
 # ----------------------------------------------------------------- from the reader + the integer engine
 @pytest.mark.parametrize("kernel", ["gather", "cached"])
-@pytest.mark.parametrize("case", ["fpga-lfsr-shared/king", "stuck+galois+steps", "beta_factor"])
+@pytest.mark.parametrize("case", ["fpga-lfsr-shared/king", "stuck+galois+steps", "beta_factor",
+                                  "compiled/embedded+stuck"])
 def test_golden_reproduces_from_reader_and_integer_engine(tmp_path, case, kernel):
     """Phase by phase, with the engine's gather-form phase or its cached-wide-sum phase."""
     program = CASES[case](np.random.default_rng(5))
@@ -213,7 +225,7 @@ def test_golden_reproduces_from_reader_and_integer_engine(tmp_path, case, kernel
     m = export_fpga(program, tmp_path / "e", formats=["coe"], beta=beta, seed=seed, golden_phases=K)
     q = read_export(tmp_path / "e", verify=False)
     order, ptr = q.colouring.order()
-    dp = build_datapath(q.chip, q.physical, m["beta"] * q.beta_factor, order)
+    dp = build_datapath(q.chip, q.physical, m["beta"] * q.beta_factor, order, chip_nodes=q.chip_nodes)
     s = initial_states(q.n_physical, 1, m["seed"])[0][order].copy()
     s[dp.kernel.stuck != 0] = dp.kernel.stuck[dp.kernel.stuck != 0]
     rng, lfsr = replica_streams(m["seed"], 1), lfsr_states(dp, m["seed"], 1, q.chip)
