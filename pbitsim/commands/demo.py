@@ -1,93 +1,115 @@
 """`pbitsim demo`: the end-to-end job on shipped defaults, written to ``./pbitsim-demo/``.
 
-A small RBM is sampled on the ideal chip and through the fpga-sparse-ising
-datapath (6-bit fixed point, 32-entry LUT, 32-bit LFSRs), both compared with
-exact enumeration; then a spin glass runs on the full fpga-sparse-ising chip.
+1. load the shipped trained RBM (64 visible x 10 hidden, binarized digits);
+2. compile it onto ``fpga-sparse-ising`` (minor embedding into Pegasus P6,
+   6-bit fixed point, 32-entry LUT, 32-bit LFSRs);
+3. measure the gradient signal-to-noise and bias on the ideal chip and on the
+   compiled FPGA chip, both against the exact gradient (the hidden layer is
+   small enough for exact RBM marginals);
+4. write a comparison plot, the reports, and an FPGA export of the program.
 """
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 
-from ..atomic_io import write_json_atomic
-from ..chip import chip_from_dict, load_chip
-from ..exact import empirical_distribution, exact_law, kl_divergence, total_variation
-from ..models import RBM
-from ..program import chip_graph, place_model
-from ..simulate import simulate
-from ..spin_glass import random_spin_glass
+from ..atomic_io import write_json_atomic, write_text_atomic
 
-HELP = "run the end-to-end demo (ideal vs FPGA datapath vs exact) into ./pbitsim-demo/"
+HELP = "run the end-to-end demo (trained RBM -> FPGA chip: SNR/bias vs ideal, plot, export) into ./pbitsim-demo/"
 
 
 def add_arguments(parser):
     parser.add_argument("--out", default="pbitsim-demo", help="output directory (default ./pbitsim-demo)")
+    parser.add_argument("--chip", default="fpga-sparse-ising", help="non-ideal chip (default fpga-sparse-ising)")
     parser.add_argument("--seed", type=int, default=1, help="seed (default 1)")
-    parser.add_argument("--sweeps", type=int, default=20000, help="sweeps per replica (default 20000)")
+    parser.add_argument("--estimates", type=int, default=16, help="independent gradient estimates (default 16)")
+    parser.add_argument("--samples", type=int, default=100, help="samples per estimate (default 100)")
 
 
-def demo_rbm(seed):
-    """A small seeded RBM (8 visible x 4 hidden), weights of the size trained RBMs have."""
-    g = np.random.default_rng(seed)
-    return RBM(g.normal(0, 1.2, (8, 4)), g.normal(0, 0.5, 8), g.normal(0, 0.5, 4), name="demo RBM 8x4")
+def _row(rep):
+    d = rep.to_dict()
+    ex = d["exact"] or {}
+    ac = d["autocorrelation"] or {}
+    grad = ac.get("gradient_observables", {}) or {}
+    return {"q_hat": d["q_hat"], "q_hat_ci": d["q_hat_ci"], "q": ex.get("q"), "q_ci": ex.get("q_ci"),
+            "bias_sq": ex.get("bias_sq"), "bias_sq_stderr": ex.get("bias_sq_stderr"),
+            "variance": ex.get("variance"), "g_norm_sq": ex.get("g_norm_sq"),
+            "tau_int_gradient_median": grad.get("median"), "tau_int_magnetization":
+                (ac.get("magnetization") or {}).get("tau")}
 
 
-def on_model_graph(chip_name):
-    d = load_chip(chip_name).to_dict()
-    d["topology"] = {"kind": "model"}
-    d["name"] = f"{chip_name} datapath"
-    return chip_from_dict(d, source=f"{chip_name} (on the model's graph)")
-
-
-def _plot(path, law, results):
+def _plot(path, rows):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    x = np.arange(law.means.shape[0])
-    ax.bar(x - 0.27, law.means, 0.27, label="exact")
-    for k, (name, r) in enumerate(results.items()):
-        ax.bar(x + 0.27 * k, r["means"], 0.27, label=name)
-    ax.set_xlabel("spin (visible, then hidden)")
-    ax.set_ylabel("<m_i>")
-    ax.legend(fontsize=8)
-    ax.set_title("RBM marginals: exact vs chips")
+    names = list(rows)
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+    for ax, key, err, title in ((axes[0], "q", "q_ci", "Q = |g|^2 / E|ghat - g|^2"),
+                                (axes[1], "bias_sq", "bias_sq_stderr", "bias^2 = |E ghat - g|^2")):
+        vals = [rows[k][key] if rows[k][key] is not None else np.nan for k in names]
+        if err == "q_ci":
+            lo = [v - (rows[k][err] or [v, v])[0] for k, v in zip(names, vals)]
+            hi = [(rows[k][err] or [v, v])[1] - v for k, v in zip(names, vals)]
+            yerr = [lo, hi]
+        else:
+            yerr = [rows[k][err] or 0.0 for k in names]
+        ax.bar(names, vals, yerr=yerr, capsize=4, color=["tab:blue", "tab:orange"][: len(names)])
+        ax.set_title(title, fontsize=10)
+        ax.axhline(0, color="k", lw=0.5)
+    fig.suptitle("trained RBM: gradient quality on the ideal chip vs the FPGA chip", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=120)
+    os.replace(tmp, path)
     plt.close(fig)
 
 
 def main(args):
+    from ..chip import load_chip
+    from ..digits import demo_rbm_path
+    from ..export import export_fpga
+    from ..mapping import compile_model
+    from ..models import load_model
+    from ..snr import gradient_snr
+
+    t0 = time.perf_counter()
     os.makedirs(args.out, exist_ok=True)
-    rbm = demo_rbm(args.seed)
-    model = rbm.to_ising()
-    law = exact_law(model, 1.0)
-    results = {}
-    print(f"{rbm.name}: {model.n} spins, exact log Z = {law.log_z:.4f}")
-    for name, chip in (("ideal", load_chip("ideal")), ("fpga datapath", on_model_graph("fpga-sparse-ising"))):
-        s = simulate(place_model(model, chip), sweeps=args.sweeps, burn_in=100, replicas=8, seed=args.seed)
-        emp = empirical_distribution(s.states)
-        means = s.flat_states().mean(axis=0, dtype=np.float64)
-        results[name] = {"means": means, "kl_exact_vs_sampled": kl_divergence(law.probs, emp, eps=1e-12),
-                         "tv_to_exact": total_variation(emp, law.probs),
-                         "max_marginal_error": float(np.abs(means - law.means).max()),
-                         "ns_per_update": s.timing.ns_per_update}
-        print(f"  {name:14s} TV to exact {results[name]['tv_to_exact']:.4f}   "
-              f"max |<m_i> error| {results[name]['max_marginal_error']:.4f}")
-    fpga = load_chip("fpga-sparse-ising")
-    sg = random_spin_glass(chip_graph(fpga), args.seed)
-    run = simulate(place_model(sg, fpga), sweeps=200, replicas=2, seed=args.seed)
-    e, de = run.mean_energy()
-    print(f"  spin glass on {fpga.name}: {sg.n} p-bits, energy {e:.2f} ± {de:.2f}, "
-          f"{run.timing.updates_per_s:.3g} updates/s, {run.timing.simulated_ns:.0f} ns of chip time")
-    png = os.path.join(args.out, "marginals.png")
-    _plot(png, law, results)
-    summary = {"rbm": {k: {kk: vv for kk, vv in v.items() if kk != "means"} for k, v in results.items()},
-               "spin_glass": {"chip": fpga.name, "n": sg.n, "mean_energy": e, "stderr": de,
-                              **run.timing.as_dict()}}
-    write_json_atomic(os.path.join(args.out, "summary.json"), summary)
-    print(f"wrote {png} and {os.path.join(args.out, 'summary.json')}")
+    rbm = load_model(demo_rbm_path())
+    chip = load_chip(args.chip)
+    print(f"model     shipped demo RBM: {rbm.n_visible} visible x {rbm.n_hidden} hidden (binarized 8x8 digits)")
+    program = compile_model(rbm, chip, seed=args.seed)
+    rep = program.report
+    print(f"compile   {chip.name}: {rep['n_physical']} of {rep['n_chip']} p-bits, chains up to "
+          f"{rep['chain_length_max']}, {rep['n_colors']} colours, scale {rep['scale']:.3g}, "
+          f"{100 * rep['fraction_zeroed_J']:.0f}% of couplings round to 0 at {rep['weight_format']}")
+    program.save(os.path.join(args.out, "program.npz"))
+    kw = dict(estimates=args.estimates, samples_per_estimate=args.samples, burn_in=100, seed=args.seed)
+    reports = {"ideal": gradient_snr(rbm, "ideal", "digits", **kw),
+               chip.name: gradient_snr(program, data="digits", **kw)}
+    rows = {name: _row(r) for name, r in reports.items()}
+    print(f"\n{'chip':20s} {'Q':>8s} {'Q 95% CI':>18s} {'bias^2':>9s} {'± se':>7s} {'variance':>9s} {'Qhat':>8s}")
+    for name, r in rows.items():
+        ci = r["q_ci"] or [float("nan")] * 2
+        print(f"{name:20s} {r['q']:8.3g} [{ci[0]:7.3g}, {ci[1]:7.3g}] {r['bias_sq']:9.3g} "
+              f"{r['bias_sq_stderr']:7.2g} {r['variance']:9.3g} {r['q_hat']:8.3g}")
+    print("(Q against the exact gradient; bias^2 is what more samples never remove; "
+          "Qhat equals Q only for an unbiased estimator)")
+    png = os.path.join(args.out, "snr_comparison.png")
+    _plot(png, rows)
+    for name, r in reports.items():
+        write_text_atomic(os.path.join(args.out, f"snr_{name}.txt"), r.summary() + "\n")
+    manifest = export_fpga(program, os.path.join(args.out, "fpga-export"), formats=("mem", "coe", "mif"),
+                           seed=args.seed, golden_phases=16, overwrite=True)
+    write_json_atomic(os.path.join(args.out, "summary.json"),
+                      {"model": {"n_visible": rbm.n_visible, "n_hidden": rbm.n_hidden},
+                       "compile": {k: v for k, v in rep.items() if not isinstance(v, (list, dict))},
+                       "snr": rows, "snr_reports": {k: r.to_dict() for k, r in reports.items()},
+                       "export": {"path": manifest["path"], "files": len(manifest.get("files", []))},
+                       "seconds": time.perf_counter() - t0})
+    print(f"\nwrote {png}, snr_*.txt, summary.json, program.npz and an FPGA export in "
+          f"{manifest['path']} ({len(manifest.get('files', []))} files) in {time.perf_counter() - t0:.1f} s")
     return 0

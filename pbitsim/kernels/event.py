@@ -388,4 +388,4 @@ def run_events(graph, source, fparams, iparams, state, rng, out, moments, log):
     ``[t_burn, t_end]``.
     """
     for r in prange(state.shape[0]):
-        _run_replica(graph, source, fparams, iparams, state[r], rng, r, out, moments, log)
+        _run_replica(graph, source, fparams, iparams, state[r], rng, np.int64(r), out, moments, log)
