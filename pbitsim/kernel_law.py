@@ -24,13 +24,16 @@ def gibbs_p_plus(model, beta):
     return 0.5 * (1.0 + np.tanh(beta * model.local_fields(states)))
 
 
-def phase_matrix(p_plus, phase):
-    """Dense ``(2^n, 2^n)`` matrix of one phase: p-bits in ``phase`` updated from the same state."""
-    n_states, n = p_plus.shape
+def phase_transitions(p_plus, phase):
+    """Yield ``(target codes, probabilities)`` per joint outcome of the p-bits in ``phase``.
+
+    For each of the ``2^|phase|`` outcomes, row ``s`` moves to ``target[s]``
+    with probability ``prob[s]`` (product of the independent p-bit updates).
+    """
+    n_states = p_plus.shape[0]
     phase = np.asarray(phase, dtype=np.int64)
     codes = np.arange(n_states, dtype=np.int64)
     clear = codes & ~np.int64(sum(1 << int(i) for i in phase))
-    M = np.zeros((n_states, n_states))
     for assign in range(1 << phase.size):
         prob = np.ones(n_states)
         target = clear.copy()
@@ -40,6 +43,15 @@ def phase_matrix(p_plus, phase):
                 target |= np.int64(1) << np.int64(i)
             else:
                 prob *= 1.0 - p_plus[:, i]
+        yield target, prob
+
+
+def phase_matrix(p_plus, phase):
+    """Dense ``(2^n, 2^n)`` matrix of one phase: p-bits in ``phase`` updated from the same state."""
+    n_states = p_plus.shape[0]
+    codes = np.arange(n_states, dtype=np.int64)
+    M = np.zeros((n_states, n_states))
+    for target, prob in phase_transitions(p_plus, phase):
         np.add.at(M, (codes, target), prob)
     return M
 
@@ -102,20 +114,10 @@ def sparse_phase_matrix(p_plus, phase):
     """:func:`phase_matrix` as a ``scipy.sparse`` CSR matrix (``2^|phase|`` entries per row)."""
     import scipy.sparse as sp
 
-    n_states, n = p_plus.shape
-    phase = np.asarray(phase, dtype=np.int64)
+    n_states = p_plus.shape[0]
     codes = np.arange(n_states, dtype=np.int64)
-    clear = codes & ~np.int64(sum(1 << int(i) for i in phase))
     rows, cols, vals = [], [], []
-    for assign in range(1 << phase.size):
-        prob = np.ones(n_states)
-        target = clear.copy()
-        for b, i in enumerate(phase):
-            if (assign >> b) & 1:
-                prob *= p_plus[:, i]
-                target |= np.int64(1) << np.int64(i)
-            else:
-                prob *= 1.0 - p_plus[:, i]
+    for target, prob in phase_transitions(p_plus, phase):
         rows.append(codes)
         cols.append(target)
         vals.append(prob)

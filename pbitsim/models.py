@@ -24,6 +24,7 @@ import scipy.sparse as sp
 
 from .atomic_io import save_npz_atomic
 from .errors import ModelError
+from .npz_files import open_npz
 
 __all__ = ["IsingModel", "RBM", "load_model", "save_model"]
 
@@ -341,12 +342,7 @@ def load_model(path):
     (optional ``offset``); RBM ``W`` (n_visible x n_hidden), ``b``, ``c``.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise ModelError(f"{path}: no such model file")
-    try:
-        data = np.load(path, allow_pickle=False)
-    except Exception as exc:  # zipfile / pickle / value errors from numpy
-        raise ModelError(f"{path}: not a readable .npz file ({exc})") from None
+    data = open_npz(path, ModelError, "model")
     with data:
         keys = set(data.files)
         src = f"{path}: "

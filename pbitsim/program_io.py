@@ -34,6 +34,7 @@ from .colouring import Colouring
 from .errors import PbitsimError
 from .models import RBM, IsingModel
 from .program import Chains, Program
+from .npz_files import open_npz
 
 __all__ = ["save_program", "load_program", "FORMAT", "VERSION"]
 
@@ -89,14 +90,7 @@ _REQUIRED = ("format", "version", "chip_json", "placement", "chip_nodes", "chain
 def load_program(path):
     """Read a program written by :func:`save_program`; errors name the file and the problem."""
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise PbitsimError(f"{path}: no such program file")
-    try:
-        data = np.load(path, allow_pickle=False)
-    except Exception as exc:  # zipfile / pickle / value errors from numpy
-        raise PbitsimError(f"{path}: not a readable .npz file ({exc})") from None
-    if not isinstance(data, np.lib.npyio.NpzFile):
-        raise PbitsimError(f"{path}: not an .npz archive")
+    data = open_npz(path, PbitsimError, "program")
     with data:
         missing = [k for k in _REQUIRED if k not in data.files]
         if missing:

@@ -40,13 +40,8 @@ def _int_arg(name, value, lo):
     return int(value)
 
 
-def make_schedule(sweeps, burn_in=0, thin=1, replicas=1, beta=1.0, seed=None) -> RunSchedule:
-    sweeps = _int_arg("sweeps", sweeps, 1)
-    burn_in = _int_arg("burn_in", burn_in, 0)
-    thin = _int_arg("thin", thin, 1)
-    replicas = _int_arg("replicas", replicas, 1)
-    if thin > sweeps:
-        raise PbitsimError(f"thin = {thin} is larger than sweeps = {sweeps}: no sample would be taken")
+def checked_beta(beta) -> float:
+    """``beta`` as a finite non-negative float, or a :class:`PbitsimError` naming the value."""
     if isinstance(beta, (bool, np.bool_)):
         raise PbitsimError(f"beta must be a number, got {beta!r}")
     try:
@@ -55,6 +50,17 @@ def make_schedule(sweeps, burn_in=0, thin=1, replicas=1, beta=1.0, seed=None) ->
         raise PbitsimError(f"beta must be a number, got {beta!r}") from None
     if not np.isfinite(beta) or beta < 0:
         raise PbitsimError(f"beta must be finite and >= 0, got {beta}")
+    return beta
+
+
+def make_schedule(sweeps, burn_in=0, thin=1, replicas=1, beta=1.0, seed=None) -> RunSchedule:
+    sweeps = _int_arg("sweeps", sweeps, 1)
+    burn_in = _int_arg("burn_in", burn_in, 0)
+    thin = _int_arg("thin", thin, 1)
+    replicas = _int_arg("replicas", replicas, 1)
+    if thin > sweeps:
+        raise PbitsimError(f"thin = {thin} is larger than sweeps = {sweeps}: no sample would be taken")
+    beta = checked_beta(beta)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
                              or not 0 <= seed < 2**64):
         raise PbitsimError(f"seed must be an integer in 0..2**64-1 or None, got {seed!r}")

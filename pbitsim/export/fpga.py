@@ -24,6 +24,7 @@ import os
 import numpy as np
 
 from ..datapath import build_datapath, lfsr_states
+from ..engines.schedule import checked_beta
 from ..errors import ChipSpecError, PbitsimError
 from ..program import Program
 from .c_header import render_header
@@ -59,12 +60,7 @@ def check_exportable(chip):
 
 
 def _check_args(beta, seed, golden_phases):
-    try:
-        beta = float(beta)
-    except (TypeError, ValueError):
-        raise PbitsimError(f"beta must be a number, got {beta!r}") from None
-    if not np.isfinite(beta) or beta < 0:
-        raise PbitsimError(f"beta must be finite and >= 0, got {beta}")
+    beta = checked_beta(beta)
     for name, v in (("seed", seed), ("golden_phases", golden_phases)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
             raise PbitsimError(f"{name} must be a non-negative integer, got {v!r}")

@@ -80,8 +80,8 @@ N_FPARAMS = 9
 I_SOURCE, I_N_SAMPLES, I_READ, I_EQUAL_RATES, I_HIST_SIZE, I_FIFO_SIZE = range(6)
 N_IPARAMS = 6
 # stats columns
-ST_UPDATES, ST_FLIPS, ST_AREA_M, ST_AREA_E, ST_STATUS, ST_T_LAST_EVENT = range(6)
-N_STATS = 6
+ST_UPDATES, ST_FLIPS, ST_AREA_M, ST_AREA_E, ST_STATUS = range(5)
+N_STATS = 5
 STATUS_OK, STATUS_HISTORY_OVERFLOW, STATUS_FIFO_OVERFLOW = 0, 1, 2
 
 
@@ -216,8 +216,9 @@ def next_heap_event(heap_t, heap_i, size, cycle, node_time, period, jitter, cloc
 
 
 @njit(inline="always", cache=True)
-def fifo_push(fifo_t, fifo_p, ptr, t_arrive, j, value):
+def fifo_push(fifo, t_arrive, j, value):
     """Queue "output ``y_j`` becomes ``value`` at ``t_arrive``"; False if the ring is full."""
+    fifo_t, fifo_p, ptr = fifo
     cap = fifo_t.shape[0]
     if ptr[1] - ptr[0] == cap:
         return False
@@ -228,13 +229,43 @@ def fifo_push(fifo_t, fifo_p, ptr, t_arrive, j, value):
 
 
 @njit(inline="always", cache=True)
-def fifo_drain(fifo_t, fifo_p, ptr, t, indptr, indices, weights, f):
+def fifo_drain(fifo, t, indptr, indices, weights, f):
     """Apply every queued change that arrives strictly before ``t`` to the delayed inputs ``f``."""
+    fifo_t, fifo_p, ptr = fifo
     mask = fifo_t.shape[0] - 1
     while ptr[0] < ptr[1] and fifo_t[ptr[0] & mask] < t:
         q = fifo_p[ptr[0] & mask]
         scatter_change(indptr, indices, weights, f, abs(q) - 1, 1 if q > 0 else -1)
         ptr[0] += 1
+
+
+@njit(inline="always", cache=True)
+def emit_output_change(j, t, value, read, d0, fifo, histo):
+    """Output ``y_j`` becomes ``value`` at ``t``: onto the FIFO or into the ring buffer; False on overflow."""
+    if read == READ_FIFO:
+        return fifo_push(fifo, t + d0, j, value)
+    if read == READ_HISTORY:
+        y, last, cnt, hist = histo
+        history_push(j, t, value, y, last, cnt, hist, hist.shape[1] - 1)
+    return True
+
+
+@njit(cache=True)
+def work_arrays(indptr, indices, weights, h, s, read, fifo_size, hist_size, lagged):
+    """Per-replica buffers: inputs ``f``, FIFO ``(times, changes, [head, tail])``, ring buffers
+    ``(y, last, cnt, hist)``, catch-ups ``(pend, heap times, heap ids)``.  Unused ones are empty."""
+    n = h.shape[0]
+    f = np.empty(n if read != READ_HISTORY else 0, dtype=np.float64)
+    for i in range(f.shape[0]):  # exact inputs h + J m (= delayed inputs at t = 0)
+        f[i] = current_field(indptr, indices, weights, h, s, i)
+    size = fifo_size if read == READ_FIFO else 1
+    fifo = (np.empty(size, dtype=np.float64), np.empty(size, dtype=np.int64), np.zeros(2, dtype=np.int64))
+    n_hist = n if read == READ_HISTORY else 0
+    histo = (s.copy(), np.full(n_hist, -np.inf), np.zeros(n_hist, dtype=np.int64),
+             np.empty((n_hist, hist_size), dtype=np.float64))
+    n_resp = 2 * n + 64 if lagged else 0
+    catch = (np.full(n, np.inf), np.empty(n_resp, dtype=np.float64), np.empty(n_resp, dtype=np.int64))
+    return f, fifo, histo, catch
 
 
 @njit(cache=True)
@@ -250,28 +281,13 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
     tau_r, d0 = fparams[F_RESPONSE], fparams[F_DELAY]
     src, n_samples, read = iparams[I_SOURCE], iparams[I_N_SAMPLES], iparams[I_READ]
     equal_rates = iparams[I_EQUAL_RATES] != 0
-    mask = iparams[I_HIST_SIZE] - 1
     lagged = tau_r > 0.0
     n = h.shape[0]
-    n_hist = n if read == READ_HISTORY else 0
-    # cached inputs (FRESH: exact, FIFO: delayed by d0) and the FIFO of changes on their way
-    f = np.empty(n if read != READ_HISTORY else 0, dtype=np.float64)
-    for i in range(f.shape[0]):
-        f[i] = current_field(indptr, indices, weights, h, s, i)
-    fifo_t = np.empty(iparams[I_FIFO_SIZE] if read == READ_FIFO else 1, dtype=np.float64)
-    fifo_p = np.empty(fifo_t.shape[0], dtype=np.int64)
-    ptr = np.zeros(2, dtype=np.int64)  # FIFO head, tail
-    # outputs and their change histories (HISTORY)
-    y = s.copy()
-    last = np.full(n_hist, -np.inf)
-    cnt = np.zeros(n_hist, dtype=np.int64)
-    hist = np.empty((n_hist, mask + 1), dtype=np.float64)
-    # pending output catch-ups (response time)
-    pend = np.full(n, np.inf)
-    resp_t = np.empty(2 * n + 64 if lagged else 0, dtype=np.float64)
-    resp_i = np.empty(resp_t.shape[0], dtype=np.int64)
+    f, fifo, histo, catch = work_arrays(indptr, indices, weights, h, s, read, iparams[I_FIFO_SIZE],
+                                        iparams[I_HIST_SIZE], lagged)
+    y, last, cnt, hist = histo
+    pend, resp_t, resp_i = catch
     n_resp = 0
-    # update events
     n_heap = n if src != SOURCE_POISSON else 0
     heap_t = np.empty(n_heap, dtype=np.float64)
     heap_i = np.empty(n_heap, dtype=np.int64)
@@ -281,16 +297,10 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
     msum = 0.0
     for i in range(n):
         msum += s[i]
-    area_m = 0.0
-    area_e = 0.0
-    t_last = 0.0
-    n_updates = 0
-    n_flips = 0
-    cap = log_t.shape[1]
-    k_sample = 0
+    area_m = area_e = t_last = t = 0.0
+    n_updates = n_flips = k_sample = 0
     t_sample = t_burn + period_s
     status = STATUS_OK
-    t = 0.0
     while True:
         if src == SOURCE_POISSON:
             t += exponential(rng, r) / total_rate
@@ -304,24 +314,20 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
             t_sample = t_burn + (k_sample + 1) * period_s
         if t >= t_end:
             break
-        # ---- output catch-ups that happened before t become changes on the wires
-        while n_resp > 0 and resp_t[0] < t:
+        while n_resp > 0 and resp_t[0] < t:  # output catch-ups before t go onto the wires
             tau, j, n_resp = heap_pop(resp_t, resp_i, n_resp)
             if pend[j] == tau:  # still live
                 pend[j] = np.inf
-                if read == READ_FIFO:
-                    if not fifo_push(fifo_t, fifo_p, ptr, tau + d0, j, s[j]):
-                        status = STATUS_FIFO_OVERFLOW
-                else:
-                    history_push(j, tau, s[j], y, last, cnt, hist, mask)
-        # ---- input of p-bit i at time t
+                if not emit_output_change(j, tau, s[j], read, d0, fifo, histo):
+                    status = STATUS_FIFO_OVERFLOW
+        # ---- the update of p-bit i at time t
         if read == READ_FRESH:
             field = f[i]
         elif read == READ_FIFO:
-            fifo_drain(fifo_t, fifo_p, ptr, t, indptr, indices, weights, f)
+            fifo_drain(fifo, t, indptr, indices, weights, f)
             field = f[i]
         else:
-            field = history_input(i, t, indptr, indices, weights, h, delay, y, last, cnt, hist, mask)
+            field = history_input(i, t, indptr, indices, weights, h, delay, y, last, cnt, hist, hist.shape[1] - 1)
             if np.isnan(field):
                 status = STATUS_HISTORY_OVERFLOW
         if status != STATUS_OK:
@@ -330,7 +336,7 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
         n_updates += 1
         if new == s[i]:
             continue
-        # ---- flip: energy, time averages, log, what the neighbours will see
+        # ---- a flip: energy, time averages, log, then what the neighbours will see
         if read == READ_FRESH:
             de = -2.0 * new * field
             scatter_change(indptr, indices, weights, f, i, new)
@@ -344,7 +350,7 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
         s[i] = new
         msum += 2.0 * new
         e += de
-        if n_flips < cap:
+        if n_flips < log_t.shape[1]:
             log_t[r, n_flips] = t
             log_p[r, n_flips] = i
             log_v[r, n_flips] = new
@@ -357,12 +363,9 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
                 if n_resp == resp_t.shape[0]:
                     n_resp = purge_stale(resp_t, resp_i, n_resp, pend)
                 n_resp = heap_push(resp_t, resp_i, n_resp, pend[i], i)
-        elif read == READ_FIFO:
-            if not fifo_push(fifo_t, fifo_p, ptr, t + d0, i, new):
-                status = STATUS_FIFO_OVERFLOW
-                break
-        elif read == READ_HISTORY:
-            history_push(i, t, new, y, last, cnt, hist, mask)
+        elif not emit_output_change(i, t, new, read, d0, fifo, histo):
+            status = STATUS_FIFO_OVERFLOW
+            break
     if status == STATUS_OK:
         while k_sample < n_samples:  # rounding guard: the last clock tick at t_end
             record_sample(s, e, r, k_sample, out_states, out_energies, edges, sum_m, sum_mm)
@@ -375,7 +378,6 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
     stats[r, ST_AREA_M] = area_m
     stats[r, ST_AREA_E] = area_e
     stats[r, ST_STATUS] = status
-    stats[r, ST_T_LAST_EVENT] = t
 
 
 @njit(cache=True, parallel=True)
@@ -384,8 +386,9 @@ def run_events(graph, source, fparams, iparams, state, rng, out, moments, log):
 
     See the module docstring for every argument's layout.  Per replica,
     ``out[2][r]`` receives ``(updates, flips, integral of sum_i m_i dt,
-    integral of E dt, status, time of the last event)``, the integrals over
-    ``[t_burn, t_end]``.
+    integral of E dt, status)``, the integrals over ``[t_burn, t_end]``.
     """
     for r in prange(state.shape[0]):
+        # np.int64: the prange index is unsigned in the parallel lowering; a signed copy keeps one
+        # compiled signature of _run_replica (a second one doubles the compile time)
         _run_replica(graph, source, fparams, iparams, state[r], rng, np.int64(r), out, moments, log)

@@ -8,7 +8,6 @@ random scan picks ``n`` sites uniformly per sweep.  Arrays as in
 """
 import math
 
-import numpy as np
 from numba import njit, prange
 
 from .rng import next_double

@@ -35,6 +35,7 @@ import scipy.sparse as sp
 
 from ..errors import ModelError
 from ..models import RBM, IsingModel, load_model
+from ..npz_files import open_npz
 
 __all__ = ["LogicalModel", "as_logical", "boltzmann_to_ising", "dbm_to_ising", "load_compile_input"]
 
@@ -150,14 +151,7 @@ def _from_sklearn(est):
 def load_compile_input(path):
     """An IsingModel, RBM (via :func:`pbitsim.load_model`) or DBM (keys ``W0, W1, ...``, ``b0, ...``) file."""
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ModelError(f"{path}: no such model file")
-    try:
-        data = np.load(path, allow_pickle=False)
-    except Exception as exc:  # zipfile / pickle / value errors from numpy
-        raise ModelError(f"{path}: not a readable .npz file ({exc})") from None
-    if not isinstance(data, np.lib.npyio.NpzFile):
-        raise ModelError(f"{path}: not an .npz archive (a single array?); see the documented keys")
+    data = open_npz(path, ModelError, "model")
     with data:
         keys = set(data.files)
         if "W0" in keys:
