@@ -13,6 +13,8 @@ def _aggregate(rows, x_key, line_key, metric):
     for r in rows:
         if metric not in r or r[metric] is None:
             continue
+        if x_key not in r:
+            continue
         groups.setdefault(r.get(line_key) if line_key else None, {}).setdefault(r[x_key], []).append(r[metric])
     out = {}
     for line, by_x in groups.items():
@@ -46,7 +48,8 @@ def plot_sweep(out_dir):
         spec = json.load(f)
     with open(os.path.join(out_dir, "results.json"), encoding="utf-8") as f:
         rows = json.load(f)
-    params = list(spec["grid"]) + list(spec["zip"])
+    params = list(dict.fromkeys(list(spec["grid"]) + list(spec["zip"])
+                                + [k for p in spec.get("points", []) for k in p]))
     if not rows or not params:
         raise ValueError(f"{out_dir}: no results to plot")
     plot_dir = os.path.join(out_dir, "plots")

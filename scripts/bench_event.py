@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
 import numpy as np
 
@@ -23,9 +24,12 @@ from pbitsim.topologies.pegasus import pegasus_graph
 
 
 def bench(program, sweeps, replicas, seed=1, **kw):
+    """``(updates, wall s, cpu s of this process, info)`` of one run (states not stored)."""
+    c0 = time.process_time()
     run = simulate(program, sweeps=sweeps, burn_in=0, thin=sweeps, replicas=replicas, seed=seed,
                    store_states=False, **kw)
-    return run.timing.updates, run.timing.wall_s, run.info
+    cpu = time.process_time() - c0
+    return run.timing.updates, run.timing.wall_s, cpu, run.info
 
 
 def main(argv=None):
@@ -36,6 +40,10 @@ def main(argv=None):
     ap.add_argument("--delay-sigma-ns", type=float, default=0.0, help="per-edge delay spread (default 0)")
     ap.add_argument("--neuron-sigma", type=float, default=0.0, help="relative neuron-time spread (default 0)")
     ap.add_argument("--response-ns", type=float, default=0.0, help="output response time (default 0)")
+    ap.add_argument("--mode", choices=("asynchronous", "clocked"), default="asynchronous",
+                    help="Poisson p-bits (default) or a 4-colour-phase clock at 1 GHz")
+    ap.add_argument("--skew-ps", type=float, default=0.0, help="clocked: static skew std (ps)")
+    ap.add_argument("--jitter-ps", type=float, default=0.0, help="clocked: jitter std (ps)")
     ap.add_argument("--replicas", type=int, nargs="+", default=[1, 64])
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
@@ -43,18 +51,23 @@ def main(argv=None):
     G = pegasus_graph(args.size)
     model = random_spin_glass(G, args.seed)
     chip = load_chip("ideal").with_params({
-        "clock.mode": "asynchronous", "timing.neuron_time_ns": 1.0,
+        "clock.mode": args.mode, "clock.skew_ps": args.skew_ps, "clock.jitter_ps": args.jitter_ps,
+        "timing.neuron_time_ns": 1.0,
         "timing.neuron_time_sigma": args.neuron_sigma, "timing.synapse_delay_ns": args.delay_ns,
         "timing.synapse_delay_sigma_ns": args.delay_sigma_ns, "timing.response_time_ns": args.response_ns})
     program = place_model(model, chip)
-    print(f"Pegasus P{args.size}: {model.n} p-bits, {model.n_edges} edges; Poisson p-bits, neuron time 1 ns, "
-          f"synapse delay {args.delay_ns} ns (sigma {args.delay_sigma_ns}), response {args.response_ns} ns; "
-          f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}")
+    sources = "Poisson p-bits, neuron time 1 ns" if args.mode == "asynchronous" else (
+        f"clocked p-bits, {program.colouring.n_colors} colour phases at 1 GHz, skew {args.skew_ps} ps, "
+        f"jitter {args.jitter_ps} ps")
+    print(f"Pegasus P{args.size}: {model.n} p-bits, {model.n_edges} edges; {sources}; synapse delay "
+          f"{args.delay_ns} ns (sigma {args.delay_sigma_ns}), response {args.response_ns} ns; "
+          f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     bench(program, 2, 1)  # compile / load cache
     for R in args.replicas:
-        updates, wall, info = bench(program, args.sweeps, R)
-        print(f"replicas {R:3d}: {updates:.3e} updates in {wall:.3f} s = {updates / wall:.3e} updates/s "
-              f"({1e9 * wall / updates:.1f} ns each); flips/ns per replica {info['flips_per_ns']:.1f}; "
+        updates, wall, cpu, info = bench(program, args.sweeps, R)
+        print(f"replicas {R:3d}: {updates:.3e} updates in {wall:.3f} s wall = {updates / wall:.3e} updates/s "
+              f"({1e9 * cpu / updates:.1f} CPU-ns each); flips/ns per replica {info['flips_per_ns']:.1f}; "
               f"{info['event_source']}, {info['reads']}")
     return 0
 

@@ -33,7 +33,7 @@ from ..timing import TimingSpec, timing_from_program, validate_timing
 from .schedule import initial_states, replica_streams
 
 QUEUES = ("auto", "shortcut", "heap")
-MAX_HISTORY_BYTES = 1 << 30  # ring buffers of one replica may not exceed this
+MAX_BUFFER_BYTES = 1 << 30  # delay buffers of one replica may not exceed this
 
 
 @dataclass(frozen=True)
@@ -135,15 +135,63 @@ def _expected_updates(timing, t_end):
 
 
 def _source(timing, queue):
+    """``(source kind, (times, aux, index) arrays, name)`` for the kernel (see :mod:`pbitsim.kernels.event`)."""
     if queue not in QUEUES:
         raise PbitsimError(f"queue must be one of {', '.join(QUEUES)}, got {queue!r}")
+    n = timing.n
+    unused = (np.zeros(n), np.zeros(n, dtype=np.int64))
     if timing.mode == "clocked":
-        if queue == "shortcut":
-            raise PbitsimError("queue='shortcut' applies to asynchronous (Poisson) p-bits only")
-        return K.SOURCE_CLOCKED, timing.phase_ns, "heap"
+        if queue == "shortcut" and timing.jitter_ns > 0:
+            raise PbitsimError("queue='shortcut' needs a clock without jitter (the update order then never "
+                               "changes); use 'auto' or 'heap'")
+        if queue != "heap" and timing.jitter_ns == 0:
+            # no jitter: one period's updates in time order, replayed every period
+            q, ph = np.divmod(timing.phase_ns, timing.period_ns)
+            order = np.lexsort((np.arange(n), ph))
+            return K.SOURCE_CLOCKED_STATIC, (ph[order], q[order], order.astype(np.int64)), "static clock schedule"
+        return K.SOURCE_CLOCKED, (timing.phase_ns, *unused), "heap"
     if queue == "heap":
-        return K.SOURCE_POISSON_HEAP, timing.neuron_time_ns, "heap"
-    return K.SOURCE_POISSON, timing.neuron_time_ns, ("uniformization" if timing.equal_rates else "alias")
+        return K.SOURCE_POISSON_HEAP, (timing.neuron_time_ns, *unused), "heap"
+    return (K.SOURCE_POISSON, (timing.neuron_time_ns, *alias_table(1.0 / timing.neuron_time_ns)),
+            "uniformization" if timing.equal_rates else "alias")
+
+
+@dataclass
+class _Buffers:
+    """Buffer lengths of one run, grown on overflow (kernel status codes)."""
+
+    hist: int
+    fifo: int
+    log: int
+
+    def grow(self, stats, timing, n, record_flips):
+        """True (and larger buffers) when the kernel must run again."""
+        status = stats[:, K.ST_STATUS]
+        if np.any(status == K.STATUS_FIFO_OVERFLOW):
+            self.fifo *= 4
+            if self.fifo * 16 > MAX_BUFFER_BYTES:
+                raise PbitsimError(f"synapse-delay queue overflow: more than {self.fifo // 4} output changes "
+                                   f"within one delay window ({timing.max_delay_ns:.4g} ns); shorten the "
+                                   "delay or lengthen the neuron time")
+            return True
+        if np.any(status == K.STATUS_HISTORY_OVERFLOW):
+            self.hist *= 4
+            if n * self.hist * 8 > MAX_BUFFER_BYTES:
+                raise PbitsimError(
+                    f"synapse-delay history overflow: a p-bit changed more than {self.hist // 4} times within "
+                    f"one delay window ({timing.max_delay_ns:.4g} ns) and a {self.hist}-entry ring buffer "
+                    "would exceed the memory cap; shorten the delays or lengthen the neuron time")
+            return True
+        if record_flips and stats[:, K.ST_FLIPS].max() > self.log:
+            self.log = int(stats[:, K.ST_FLIPS].max())
+            return True
+        return False
+
+
+def _power_of_two(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1 or value & (value - 1):
+        raise PbitsimError(f"{name} must be a power of two, got {value!r}")
+    return int(value)
 
 
 def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_period_ns=None,
@@ -159,91 +207,75 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         Hand-made timing (default: drawn from the chip, see :mod:`pbitsim.timing`).
     duration_ns, sample_period_ns, burn_in_ns : float, optional
         Override the window derived from ``schedule`` (see the module docstring).
+    moments : bool
+        Accumulate ``<m_i>`` and edge ``<m_u m_v>`` over the samples (``mean_m``, ``mean_mm``).
     record_flips : bool
         Put a :class:`FlipLog` of every flip into ``info["flip_log"]``.
     queue : "auto", "shortcut" or "heap"
-        Poisson p-bits: O(1) superposition draw (auto) or the binary heap.
+        ``O(1)`` event sources (Poisson superposition; a replayed period for a clock without
+        jitter) or the binary heap; "auto" takes the shortcut whenever it is exact.
     reads : "auto" or "history"
         Input reads: the fastest exact method (auto) or always the ring buffers (a cross-check).
     hist_size, fifo_size : int, optional
         Initial ring-buffer / FIFO lengths (powers of two); grown automatically on overflow.
     """
+    n, R = program.n_physical, schedule.replicas
+    if n == 0:
+        raise PbitsimError("the model has no spins: nothing to simulate")
     if timing is None:
         timing = timing_from_program(program, mode)
     else:
-        timing = validate_timing(timing, program.n_physical, int(program.physical.J.nnz))
+        timing = validate_timing(timing, n, int(program.physical.J.nnz))
     win = make_window(schedule, timing.sweep_ns, duration_ns=duration_ns,
                       sample_period_ns=sample_period_ns, burn_in_ns=burn_in_ns)
-    indptr, indices, weights = program.physical.csr()
-    h = program.physical.h.astype(np.float64)
-    n, R, S = h.shape[0], schedule.replicas, win.n_samples
-    src, node_time, source_name = _source(timing, queue)
-    rates = 1.0 / timing.neuron_time_ns
-    prob, alias = alias_table(rates) if n else (np.ones(0), np.zeros(0, dtype=np.int64))
     if reads not in ("auto", "history"):
         raise PbitsimError(f"reads must be 'auto' or 'history', got {reads!r}")
     read = _read_mode(program, timing) if reads == "auto" else K.READ_HISTORY
-    B = int(hist_size) if hist_size else history_size(timing)
-    if B < 1 or B & (B - 1):
-        raise PbitsimError(f"hist_size must be a power of two, got {hist_size}")
-    t_end = win.end_ns
+    src, source, source_name = _source(timing, queue)
+    delay_window = timing.max_delay_ns / timing.min_update_interval_ns
+    buf = _Buffers(
+        hist=_power_of_two("hist_size", hist_size) if hist_size is not None else history_size(timing),
+        fifo=(_power_of_two("fifo_size", fifo_size) if fifo_size is not None
+              else _pow2_at_least(64.0 + n * (1.0 + delay_window))),
+        log=int(1.2 * _expected_updates(timing, win.end_ns) + 100) if record_flips else 0)
+    indptr, indices, weights = program.physical.csr()
+    h = program.physical.h.astype(np.float64)
+    rates = 1.0 / timing.neuron_time_ns
+    graph = (indptr, indices, weights, h, timing.delay_ns)
     fparams = np.zeros(K.N_FPARAMS)
     fparams[[K.F_BETA, K.F_T_BURN, K.F_SAMPLE_PERIOD, K.F_T_END, K.F_TOTAL_RATE, K.F_PERIOD, K.F_JITTER,
-             K.F_RESPONSE, K.F_DELAY]] = (schedule.beta, win.burn_in_ns, win.sample_period_ns, t_end,
+             K.F_RESPONSE, K.F_DELAY]] = (schedule.beta, win.burn_in_ns, win.sample_period_ns, win.end_ns,
                                           rates.sum(), timing.period_ns, timing.jitter_ns,
                                           timing.response_time_ns, timing.max_delay_ns)
-    if fifo_size is None:
-        fifo_size = _pow2_at_least(64.0 + n * (1.0 + timing.max_delay_ns / timing.min_update_interval_ns))
-    if fifo_size < 1 or fifo_size & (fifo_size - 1):
-        raise PbitsimError(f"fifo_size must be a power of two, got {fifo_size}")
-    graph = (indptr, indices, weights, h, timing.delay_ns)
-    source = (np.ascontiguousarray(node_time), prob, alias)
     init = initial_states(n, R, schedule.seed, initial)
-    if moments:
-        u, v, _ = program.physical.edges()
-        edges = np.stack([u, v]).astype(np.int32)
-        mom = (edges, np.zeros((R, n)), np.zeros((R, edges.shape[1])))
-    else:
-        edges = None
-        mom = (np.zeros((2, 0), dtype=np.int32), np.zeros((R, 0)), np.zeros((R, 0)))
-    cap = int(1.2 * _expected_updates(timing, t_end) + 100) if record_flips else 0
+    edges = np.stack(program.physical.edges()[:2]).astype(np.int32) if moments else np.zeros((2, 0), np.int32)
+    S = win.n_samples
     while True:
         iparams = np.zeros(K.N_IPARAMS, dtype=np.int64)
         iparams[[K.I_SOURCE, K.I_N_SAMPLES, K.I_READ, K.I_EQUAL_RATES, K.I_HIST_SIZE, K.I_FIFO_SIZE]] = (
-            src, S, read, timing.equal_rates, B, fifo_size)
+            src, S, read, timing.equal_rates, buf.hist, buf.fifo)
         state = init.copy()
         out = (np.zeros((R, S if store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
                np.zeros((R, K.N_STATS)))
-        log = (np.zeros((R, cap)), np.zeros((R, cap), dtype=np.int32), np.zeros((R, cap), dtype=np.int8))
-        for a in mom[1:]:
-            a[:] = 0.0
+        mom = (edges, np.zeros((R, n if moments else 0)), np.zeros((R, edges.shape[1])))
+        log = (np.zeros((R, buf.log)), np.zeros((R, buf.log), dtype=np.int32),
+               np.zeros((R, buf.log), dtype=np.int8))
         rng = replica_streams(schedule.seed, R)
         _warm_up(graph, source, fparams, iparams, state, out, mom, log)
         t0 = time.perf_counter()
         K.run_events(graph, source, fparams, iparams, state, rng, out, mom, log)
         wall = time.perf_counter() - t0
-        stats = out[2]
-        if np.any(stats[:, K.ST_STATUS] == K.STATUS_FIFO_OVERFLOW):
-            fifo_size *= 4
-            if fifo_size * 16 > MAX_HISTORY_BYTES:
-                raise PbitsimError(f"synapse-delay queue overflow: more than {fifo_size // 4} output changes "
-                                   f"within one delay window ({timing.max_delay_ns:.4g} ns); shorten the "
-                                   "delay or lengthen the neuron time")
-            continue
-        if np.any(stats[:, K.ST_STATUS] == K.STATUS_HISTORY_OVERFLOW):
-            B *= 4
-            if n * B * 8 > MAX_HISTORY_BYTES:
-                raise PbitsimError(
-                    f"synapse-delay history overflow: a p-bit changed more than {B // 4} times within "
-                    f"one delay window ({timing.max_delay_ns:.4g} ns) and a {B}-entry ring buffer would "
-                    "exceed the memory cap; shorten the delays or lengthen the neuron time")
-            continue
-        if record_flips and stats[:, K.ST_FLIPS].max() > cap:
-            cap = int(stats[:, K.ST_FLIPS].max())
-            continue
-        break
-    return _samples(program, schedule, timing, win, out, mom, log, init, edges, wall,
-                    source_name, read, B, record_flips)
+        if not buf.grow(out[2], timing, n, record_flips):
+            break
+    info = _info(program, timing, win, out[2], wall, source_name, read, buf.hist, R)
+    if record_flips:
+        info["flip_log"] = FlipLog(*log, out[2][:, K.ST_FLIPS].astype(np.int64), init)
+    return Samples(
+        states=out[0] if store_states else None, energies=out[1] + program.physical.offset,
+        beta=schedule.beta, seed=schedule.seed, engine=f"event-{timing.mode}", chip=program.chip.name,
+        timing=Timing(wall, info["events"], int(round(win.end_ns / timing.sweep_ns)), simulated_ns=win.end_ns),
+        mean_m=mom[1] / S if moments else None, mean_mm=mom[2] / S if moments else None,
+        edges=edges.astype(np.int64) if moments else None, program=program, info=info)
 
 
 def _warm_up(graph, source, fparams, iparams, state, out, mom, log):
@@ -252,38 +284,27 @@ def _warm_up(graph, source, fparams, iparams, state, out, mom, log):
                  tuple(a[:0] for a in out), (mom[0], mom[1][:0], mom[2][:0]), tuple(a[:0] for a in log))
 
 
-def _samples(program, schedule, timing, win, out, mom, log, init, edges, wall, source_name, read, B,
-             record_flips):
-    out_states, energies, stats = out
-    offset = program.physical.offset
-    energies = energies + offset
-    n, R, S = program.n_physical, schedule.replicas, win.n_samples
-    t_end = win.end_ns
-    span = t_end - win.burn_in_ns
+def _info(program, timing, win, stats, wall, source_name, read, hist_size, R):
+    """``Samples.info``: throughput, dwell-time-weighted time averages, how the run was done."""
+    n = program.n_physical
+    span = win.end_ns - win.burn_in_ns
     updates = int(stats[:, K.ST_UPDATES].sum())
     flips = int(stats[:, K.ST_FLIPS].sum())
-    avg_m = stats[:, K.ST_AREA_M] / (span * max(n, 1))
-    avg_e = stats[:, K.ST_AREA_E] / span + offset
-    info = {
+    avg_m = stats[:, K.ST_AREA_M] / (span * n)
+    avg_e = stats[:, K.ST_AREA_E] / span + program.physical.offset
+
+    def stderr(x):
+        return float(x.std(ddof=1) / np.sqrt(R)) if R > 1 else float("nan")
+
+    return {
         "event_mode": timing.mode, "event_source": source_name,
         "reads": {K.READ_FRESH: "cached fields", K.READ_FIFO: "delayed cached fields (FIFO)",
-                  K.READ_HISTORY: f"history ring buffers ({B} entries)"}[read],
-        "burn_in_ns": win.burn_in_ns, "sample_period_ns": win.sample_period_ns, "end_ns": t_end,
+                  K.READ_HISTORY: f"history ring buffers ({hist_size} entries)"}[read],
+        "burn_in_ns": win.burn_in_ns, "sample_period_ns": win.sample_period_ns, "end_ns": win.end_ns,
         "events": updates, "flips": flips,
-        "flips_per_ns": flips / (t_end * R) if t_end > 0 else float("nan"),
+        "flips_per_ns": flips / (win.end_ns * R),  # per replica (one chip)
         "events_per_s": updates / wall if wall > 0 else float("inf"),
-        "time_avg_magnetization": float(avg_m.mean()),
-        "time_avg_energy": float(avg_e.mean()),
-        "time_avg_energy_stderr": float(avg_e.std(ddof=1) / np.sqrt(R)) if R > 1 else float("nan"),
+        "time_avg_magnetization": float(avg_m.mean()), "time_avg_magnetization_stderr": stderr(avg_m),
+        "time_avg_energy": float(avg_e.mean()), "time_avg_energy_stderr": stderr(avg_e),
         **timing.summary(),
     }
-    if record_flips:
-        info["flip_log"] = FlipLog(log[0], log[1], log[2], stats[:, K.ST_FLIPS].astype(np.int64), init)
-    sweeps = int(round(t_end / timing.sweep_ns))
-    return Samples(
-        states=out_states if out_states.shape[1] == S else None,
-        energies=energies, beta=schedule.beta, seed=schedule.seed, engine=f"event-{timing.mode}",
-        chip=program.chip.name, timing=Timing(wall, updates, sweeps, simulated_ns=t_end),
-        mean_m=(mom[1] / S) if edges is not None else None,
-        mean_mm=(mom[2] / S) if edges is not None else None,
-        edges=edges.astype(np.int64) if edges is not None else None, program=program, info=info)

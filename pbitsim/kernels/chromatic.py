@@ -49,11 +49,15 @@ Array conventions
   off.  Energies are ``E(m)`` without the model's constant offset.
 """
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from .activation import _CLAMP, _P, _Q
 
 _U32_SCALE = 1.0 / 2147483648.0  # 2^-31
+_PREFETCH_AHEAD = 4  # flips whose coupling rows are requested before they are applied
 _P0, _P1, _P2, _P3, _P4, _P5, _P6 = _P
 _Q1, _Q2, _Q3, _Q4, _Q5, _Q6 = _Q[1:]
 
@@ -75,6 +79,20 @@ def tanh_above(x, u):
     p = ((_P0 + _P1 * t) + t2 * (_P2 + _P3 * t)) + t4 * ((_P4 + _P5 * t) + t2 * _P6)
     q = ((1.0 + _Q1 * t) + t2 * (_Q2 + _Q3 * t)) + t4 * ((_Q4 + _Q5 * t) + t2 * _Q6)
     return x * p > u * q
+
+
+@intrinsic
+def _prefetch(typingctx, arr, idx):
+    """Hint the CPU to fetch ``arr[idx]`` into cache (no effect on results; never faults)."""
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, signature.args[0], ary, [args[1]], wraparound=False)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                            "llvm.prefetch.p0i8")  # (address, read, high locality, data)
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return types.void(arr, idx), codegen
 
 
 @njit(cache=True, inline="always")
@@ -158,7 +176,14 @@ def colour_pass(graph, a, b, beta, s, f, d, flips, lanes, u):
         flips[cnt] = a + l
         cnt += da[l] != 0.0
     de = 0.0
-    for z in range(cnt):
+    for z in range(-_PREFETCH_AHEAD, cnt):
+        if z + _PREFETCH_AHEAD < cnt:  # rows of later flips are cache misses on big graphs
+            k0 = indptr[flips[z + _PREFETCH_AHEAD]]
+            _prefetch(indices, k0)
+            _prefetch(weights, k0)
+            _prefetch(weights, k0 + 8)
+        if z < 0:
+            continue
         i = flips[z]
         di = d[i]  # new - old = 2 m_new
         de -= di * f[i]

@@ -147,3 +147,45 @@ def advance_shared(cfg, lfsr, r):
         for _ in range(cfg[LFSR_STEPS]):
             s = lfsr_step(s, mask, toggle, width, cfg[LFSR_XNOR] != 0, galois)
         lfsr[r, g] = s
+
+
+@njit(cache=True)
+def decision_table(cfg, real, lut, a_lo, thr, inv):
+    r"""Tabulate :func:`decide` of a fixed-point chip without analog effects as integer thresholds.
+
+    For the wide sum ``A = a_lo + j`` (``j < thr.shape[0]``) the decision is
+    ``+1`` iff ``((w >> sh) < thr[j]) != inv[j]`` for every ``k``-bit word
+    ``w``; returns ``sh``.  Table: ``T`` and ``sh = k - L`` (``k >= L``) or
+    ``T >> (L - k)`` and ``sh = 0``, ``inv`` = symmetric table and ``idx < 0``.
+    ``tanh`` / ``hard_sigmoid``: ``w < q`` (float64, ``q = P 2**k``) is
+    ``w < ceil(q)`` for integer ``w < 2**53`` (the caller must ensure ``k <= 53``),
+    so ``thr = ceil(q)`` (0 when ``q <= 0``), ``sh = 0``, ``inv = 0``.
+    ``thr`` uint64 (m,), ``inv`` uint8 (m,) are filled.
+    """
+    k = cfg[RNG_BITS]
+    L = cfg[LUT_BITS]
+    size = lut.shape[0]
+    sym = cfg[LUT_SYMMETRIC] != 0
+    act = cfg[ACTIVATION]
+    sh = max(k - L, 0) if act == ACT_LUT else 0
+    for j in range(thr.shape[0]):
+        a = accumulator_value(cfg, np.int64(a_lo + j))
+        inv[j] = 0
+        if act == ACT_LUT:
+            if sym:
+                mag = -a if a < 0 else a
+                t = lut[min(mag, size - 1)]
+                if a < 0:
+                    inv[j] = 1
+            else:
+                t = lut[min(max(a + size // 2, 0), size - 1)]
+            thr[j] = t if k >= L else t >> np.uint64(L - k)
+            continue
+        bx = real[BETA] * (a * real[LSB])
+        if act == ACT_TANH:
+            p = 0.5 * (1.0 + fast_tanh(bx))
+        else:
+            p = 0.5 * (1.0 + min(max(bx, -1.0), 1.0))
+        q = p * real[TWO_K]
+        thr[j] = np.uint64(math.ceil(q)) if q > 0.0 else np.uint64(0)
+    return sh

@@ -44,6 +44,9 @@ Event sources (``iparams[I_SOURCE]``, see :mod:`pbitsim.kernels.event_queue`)
 - :data:`SOURCE_CLOCKED`: update ``k`` of p-bit ``i`` at
   ``k * period + phase_i + jitter * z``, ``z ~ N(0, 1)`` (never before the
   previous one), ordered by the binary heap.
+- :data:`SOURCE_CLOCKED_STATIC`: the same without jitter: the order of the
+  updates within a period never changes, so the kernel replays one sorted
+  period, ``O(1)`` per event.
 
 Array conventions
 -----------------
@@ -51,8 +54,12 @@ Array conventions
   (nnz,), h float64 (n,), delay float64 (nnz,))``: symmetric CSR ``J`` (both
   directions), ``delay[k]`` the delay with which row ``i`` reads column
   ``indices[k]``.
-- ``source`` = ``(node_time float64 (n,), alias_prob float64 (n,), alias_idx
-  int64 (n,))``; ``node_time`` is ``tau_i`` (Poisson) or ``phase_i`` (clocked).
+- ``source`` = ``(times float64 (n,), aux float64 (n,), index int64 (n,))``:
+  Poisson: ``tau_i``, alias probabilities, alias indices; clocked with the
+  heap: ``phase_i`` (the rest unused); static clocked, one slot per update of a
+  period in time order: ``phase_i mod period``, the first period ``q`` in which
+  the slot fires (update ``k`` of p-bit ``i`` falls in period ``k + q``), and
+  the slot's p-bit.
 - ``fparams`` float64 (:data:`N_FPARAMS`,), ``iparams`` int64 (:data:`N_IPARAMS`,):
   the named slots ``F_*`` and ``I_*`` below.
 - ``state`` int8 (replicas, n) ±1, in/out; ``rng`` uint64 (replicas, 2).
@@ -70,7 +77,7 @@ from .activation import fast_tanh
 from .event_queue import exponential, heap_pop, heap_push, heap_replace_top, heapify, poisson_mark, standard_normal
 from .rng import next_double
 
-SOURCE_POISSON, SOURCE_POISSON_HEAP, SOURCE_CLOCKED = 0, 1, 2
+SOURCE_POISSON, SOURCE_POISSON_HEAP, SOURCE_CLOCKED, SOURCE_CLOCKED_STATIC = 0, 1, 2, 3
 READ_FRESH, READ_FIFO, READ_HISTORY = 0, 1, 2
 # fparams slots
 (F_BETA, F_T_BURN, F_SAMPLE_PERIOD, F_T_END, F_TOTAL_RATE, F_PERIOD, F_JITTER, F_RESPONSE,
@@ -288,7 +295,7 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
     y, last, cnt, hist = histo
     pend, resp_t, resp_i = catch
     n_resp = 0
-    n_heap = n if src != SOURCE_POISSON else 0
+    n_heap = n if src == SOURCE_POISSON_HEAP or src == SOURCE_CLOCKED else 0
     heap_t = np.empty(n_heap, dtype=np.float64)
     heap_i = np.empty(n_heap, dtype=np.int64)
     cycle = np.zeros(n_heap, dtype=np.int64)
@@ -301,10 +308,22 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
     n_updates = n_flips = k_sample = 0
     t_sample = t_burn + period_s
     status = STATUS_OK
+    slot = n - 1  # static clock: the last slot of the period before the first one
+    k_period = np.int64(alias_prob.min() - 1.0) if src == SOURCE_CLOCKED_STATIC else np.int64(0)
     while True:
         if src == SOURCE_POISSON:
             t += exponential(rng, r) / total_rate
             i = poisson_mark(alias_prob, alias_idx, n, equal_rates, rng, r)
+        elif src == SOURCE_CLOCKED_STATIC:
+            while True:  # next slot whose p-bit has started
+                slot += 1
+                if slot == n:
+                    slot = 0
+                    k_period += 1
+                if k_period >= alias_prob[slot]:
+                    break
+            t = k_period * period + node_time[slot]
+            i = alias_idx[slot]
         else:
             t, i = next_heap_event(heap_t, heap_i, size, cycle, node_time, period, jitter,
                                    src == SOURCE_CLOCKED, rng, r)

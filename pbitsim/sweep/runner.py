@@ -156,4 +156,4 @@ def collect_table(spec, out_dir, *, include_timing=False):
 def spec_to_json(spec):
     return {"name": spec.name, "source": spec.source, "chip": spec.chip, "model": spec.model,
             "metrics": list(spec.metrics), "repeats": spec.repeats, "seed": spec.seed, "run": spec.run,
-            "grid": spec.grid, "zip": spec.zipped}
+            "grid": spec.grid, "zip": spec.zipped, "points": list(spec.listed)}

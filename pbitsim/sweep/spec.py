@@ -19,6 +19,12 @@ beta = 1.0
 
 [zip]                           # parameters varied together (equal-length lists), crossed with [grid]
 "weights.frac_bits" = [1, 3, 5]
+
+[[points]]                      # explicit points (a list), crossed with [grid] x [zip]
+"rng.kind" = "lfsr"
+[[points]]
+"rng.kind" = "xoroshiro"
+"rng.output_bits" = 16
 ```
 
 Every point is validated (chip overrides, metric names, run keys) before any
@@ -44,7 +50,8 @@ RUN_KEYS = {"sweeps": int, "burn_in": int, "replicas": int, "beta": float, "thin
             "estimates": int, "samples_per_estimate": int, "data": str}
 RUN_DEFAULTS = {"sweeps": 2000, "burn_in": 100, "replicas": 8, "beta": 1.0, "thin": 1,
                 "estimates": 16, "samples_per_estimate": 200, "data": "digits"}
-TOP_KEYS = {"name", "chip", "model", "metrics", "repeats", "seed", "run", "grid", "zip", "description"}
+TOP_KEYS = {"name", "chip", "model", "metrics", "repeats", "seed", "run", "grid", "zip", "points",
+            "description"}
 
 
 class SweepSpecError(PbitsimError):
@@ -76,22 +83,27 @@ class SweepSpec:
     run: dict = field(default_factory=dict)
     grid: dict = field(default_factory=dict)
     zipped: dict = field(default_factory=dict)
+    listed: tuple = ()       # explicit points: tuple of dicts
 
     @property
     def parameters(self):
-        return list(self.grid) + list(self.zipped)
+        listed = [k for p in self.listed for k in p]
+        return list(dict.fromkeys(list(self.grid) + list(self.zipped) + listed))
 
     def points(self):
         """All points: grid product x zip rows x repeats, in a deterministic order."""
         grid_keys = list(self.grid)
         zip_keys = list(self.zipped)
         zip_rows = list(zip(*self.zipped.values())) if zip_keys else [()]
+        listed = self.listed or ({},)
         out = []
         for combo in itertools.product(*self.grid.values()) if grid_keys else [()]:
             for row in zip_rows:
-                params = tuple(sorted(list(zip(grid_keys, combo)) + list(zip(zip_keys, row))))
-                for rep in range(self.repeats):
-                    out.append(SweepPoint(params, rep, derive_seed(self.seed, params, rep)))
+                for extra in listed:
+                    params = tuple(sorted(list(zip(grid_keys, combo)) + list(zip(zip_keys, row))
+                                          + list(extra.items())))
+                    for rep in range(self.repeats):
+                        out.append(SweepPoint(params, rep, derive_seed(self.seed, params, rep)))
         return out
 
     def point_key(self, point: SweepPoint) -> str:
@@ -154,8 +166,16 @@ def parse_sweep(data: dict, *, source="<dict>", base_dir=".") -> SweepSpec:
         run[k] = typ(v)
     grid = data.get("grid", {})
     zipped = data.get("zip", {})
-    if not grid and not zipped:
-        _err(src, "the sweep has no parameters: give a [grid] and/or [zip] table")
+    listed = data.get("points", [])
+    if not isinstance(listed, list) or not all(isinstance(p, dict) and p for p in listed):
+        _err(src, "'points' must be a list of non-empty tables ([[points]])")
+    overlap = (set(grid) | set(zipped)) & {k for p in listed for k in p}
+    if overlap:
+        _err(src, f"parameter {sorted(overlap)[0]!r} appears in [[points]] and in [grid]/[zip]")
+    if set(grid) & set(zipped):
+        _err(src, f"parameter {sorted(set(grid) & set(zipped))[0]!r} appears in both [grid] and [zip]")
+    if not grid and not zipped and not listed:
+        _err(src, "the sweep has no parameters: give a [grid], [zip] or [[points]]")
     for table, name in ((grid, "grid"), (zipped, "zip")):
         for k, v in table.items():
             if not isinstance(v, list) or not v:
@@ -164,7 +184,7 @@ def parse_sweep(data: dict, *, source="<dict>", base_dir=".") -> SweepSpec:
     if len(lengths) > 1:
         _err(src, f"[zip] lists must have equal lengths, got {sorted(lengths)}")
     spec = SweepSpec(str(data.get("name", os.path.splitext(os.path.basename(source))[0])), source, chip, model,
-                     tuple(metrics), repeats, seed, run, dict(grid), dict(zipped))
+                     tuple(metrics), repeats, seed, run, dict(grid), dict(zipped), tuple(dict(p) for p in listed))
     _validate_points(spec)
     return spec
 

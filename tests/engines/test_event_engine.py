@@ -14,7 +14,6 @@ Every comparison uses replica-to-replica error bars: per-state frequencies are
 compared with the reference through z-scores, and a KL divergence with its
 noise floor ``sum_s var(p_hat_s) / (2 p_s)``.
 """
-import hashlib
 import os
 import subprocess
 import sys
@@ -32,7 +31,9 @@ from pbitsim.exact import codes_to_states, exact_law, kl_divergence, states_to_c
 from pbitsim.models import IsingModel
 from pbitsim.program import place_model
 from pbitsim.simulate import simulate
+from pbitsim.testing import assert_engine_conforms, assert_samples_consistent, assert_seed_reproducible
 from pbitsim.timing import timing_from_program
+from pbitsim.topologies import chimera_graph
 
 # A small frustrated instance (the triangle 0-1-2 is frustrated), with fields.
 J4 = np.array([[0, 1.0, -1.0, 0.5], [1.0, 0, 1.0, -0.7], [-1.0, 1.0, 0, 0.8], [0.5, -0.7, 0.8, 0]])
@@ -180,6 +181,28 @@ def run(model, chip_spec, *, sweeps=4000, thin=1, replicas=32, seed=1, burn_in=2
 
 
 # --------------------------------------------------------------------------- Boltzmann law
+
+
+def chimera_cell():
+    """One Chimera unit cell (K4,4), uniform(-1, 1) couplings, small fields (as in the conformance suite)."""
+    rng = np.random.default_rng(13)
+    r, c = np.array(sorted(chimera_graph(1).edges())).T
+    return IsingModel.from_edges(r, c, rng.uniform(-1.0, 1.0, r.size), rng.normal(0.0, 0.3, 8))
+
+
+@pytest.mark.parametrize("name, spec", [
+    ("asynchronous", {"clock.mode": "asynchronous"}),
+    ("asynchronous_device_spread", {"clock.mode": "asynchronous", "timing.neuron_time_sigma": 0.3}),
+    ("clocked_within_margin", {"clock.mode": "clocked", "timing.synapse_delay_ns": 0.4, "clock.skew_ps": 20.0,
+                               "clock.jitter_ps": 10.0}),
+])
+def test_shared_conformance_suite(name, spec):
+    """The engine conformance suite of pbitsim.testing (exact law, power check, seeds) on ideal timing."""
+    def run_(m, s):
+        return simulate(m, chip(**spec), sweeps=2000, burn_in=200, replicas=32, seed=s)
+
+    assert_engine_conforms(run_, chimera_cell(), seed=7)
+    assert_seed_reproducible(lambda m, s: simulate(m, chip(**spec), sweeps=20, replicas=2, seed=s), chimera_cell())
 
 
 @pytest.mark.parametrize("timing, queue", [({}, "auto"), ({"neuron_time_sigma": 0.5}, "auto"),
@@ -374,6 +397,18 @@ def test_flip_log_replays_the_sampled_states():
     np.testing.assert_allclose(s.energies, FRUSTRATED.energy(s.states), atol=1e-9)
 
 
+def test_moments_and_unstored_states():
+    spec = async_chip(synapse_delay_ns=0.2)
+    a = run(FRUSTRATED, spec, sweeps=100, replicas=3, moments=True)
+    b = run(FRUSTRATED, spec, sweeps=100, replicas=3, store_states=False)
+    assert b.states is None and b.mean_m is None
+    np.testing.assert_array_equal(a.energies, b.energies)
+    assert_samples_consistent(a, FRUSTRATED, replicas=3, n_samples=100)
+    np.testing.assert_allclose(a.mean_m, a.states.mean(axis=1))
+    u, v = a.edges
+    np.testing.assert_allclose(a.mean_mm, (a.states[:, :, u] * a.states[:, :, v]).mean(axis=1))
+
+
 def test_buffers_grow_without_changing_the_trajectory():
     """Tiny ring buffers / FIFO overflow, the engine reruns with larger ones: identical results."""
     spec = async_chip(synapse_delay_ns=3.0, synapse_delay_sigma_ns=1.0)
@@ -401,6 +436,16 @@ def test_fifo_and_history_reads_agree_exactly(timing):
     np.testing.assert_array_equal(fifo.states, hist.states)
 
 
+def test_static_clock_schedule_equals_the_heap():
+    """Without jitter the replayed period and the heap order the same updates: identical trajectories."""
+    program = place_model(FRUSTRATED, clocked_chip(**{"clock.skew_ps": 700.0, "timing.synapse_delay_ns": 0.6}))
+    schedule = make_schedule(300, replicas=3, seed=4)
+    static = event_engine.run(program, schedule)
+    heap = event_engine.run(program, schedule, queue="heap")
+    assert static.info["event_source"] == "static clock schedule" and heap.info["event_source"] == "heap"
+    np.testing.assert_array_equal(static.states, heap.states)
+
+
 def test_same_seed_same_output_on_one_and_two_threads():
     code = textwrap.dedent("""
         import hashlib, numpy as np
@@ -413,9 +458,13 @@ def test_same_seed_same_output_on_one_and_two_threads():
         s = simulate(IsingModel.from_dense(J, np.zeros(4)), chip, sweeps=200, replicas=7, seed=42)
         print(hashlib.sha256(s.states.tobytes() + s.energies.tobytes()).hexdigest(), s.info["flips"])
     """)
+    import pbitsim
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(pbitsim.__file__)))  # this checkout, not another install
     out = []
     for threads in ("1", "2"):
-        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads,
+                   PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
         res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
         assert res.returncode == 0, res.stderr
         out.append(res.stdout.strip())
@@ -445,7 +494,8 @@ def test_bad_input_is_reported():
     with pytest.raises(PbitsimError, match="sample_period_ns"):
         run(FRUSTRATED, async_chip(), sweeps=10, sample_period_ns=-1.0)
     with pytest.raises(PbitsimError, match="shortcut"):
-        event_engine.run(place_model(FRUSTRATED, clocked_chip()), make_schedule(10, seed=1), queue="shortcut")
+        event_engine.run(place_model(FRUSTRATED, clocked_chip(**{"clock.jitter_ps": 5.0})), make_schedule(10, seed=1),
+                         queue="shortcut")
     with pytest.raises(PbitsimError, match="delay_ns"):
         program = place_model(FRUSTRATED, async_chip())
         timing_from_program(program).replace(delay_ns=-np.ones(program.physical.J.nnz))

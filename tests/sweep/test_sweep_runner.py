@@ -104,13 +104,27 @@ def test_bad_grid_fails_before_work(tmp_path, grid_line, needle):
     ({"metrics": ["energy", "speed"]}, "speed"),
     ({"metrics": []}, "metrics"),
     ({"grid": {}}, "no parameters"),
+    ({"points": [{}]}, "points"),
+    ({"points": [{"clock.frequency_mhz": 5.0}]}, "appears in"),
     ({"repeats": 0}, "repeats"),
     ({"run": {"sweeps": "many"}}, "sweeps"),
     ({"bogus": 1}, "bogus"),
-    ({"zip": {"clock.frequency_mhz": [1.0, 2.0], "clock.skew_ps": [0.0]}}, "equal lengths"),
+    ({"zip": {"clock.jitter_ps": [1.0, 2.0], "clock.skew_ps": [0.0]}}, "equal lengths"),
+    ({"zip": {"clock.frequency_mhz": [1.0]}}, "both"),
 ])
 def test_bad_spec_keys(patch, needle):
     data = {"chip": "ideal", "model": "x.npz", "metrics": ["energy"], "grid": {"clock.frequency_mhz": [1.0]}}
     data.update(patch)
     with pytest.raises(SweepSpecError, match=needle):
         parse_sweep(data, source="bad.toml")
+
+
+def test_explicit_points_are_crossed_with_the_grid():
+    data = {"chip": "ideal", "model": "x.npz", "metrics": ["energy"], "repeats": 2,
+            "grid": {"clock.frequency_mhz": [100.0, 200.0]},
+            "points": [{"rng.kind": "ideal"}, {"rng.kind": "xoroshiro", "rng.output_bits": 16}]}
+    spec = parse_sweep(data, source="pts.toml")
+    pts = spec.points()
+    assert len(pts) == 2 * 2 * 2
+    assert {p.param_dict.get("rng.output_bits") for p in pts} == {None, 16}
+    assert len({spec.point_key(p) for p in pts}) == len(pts)
