@@ -14,8 +14,6 @@ import argparse
 import os
 import time
 
-import numpy as np
-
 from pbitsim.chip import load_chip
 from pbitsim.program import place_model
 from pbitsim.simulate import simulate

@@ -56,6 +56,27 @@ def format_summary(program, samples) -> str:
     ]
     if np.isfinite(samples.timing.simulated_ns):
         lines.append(f"chip time   {samples.timing.simulated_ns:.4g} ns simulated")
+    info = samples.info
+    if "flips_per_ns" in info:  # event-driven engine: timing summary
+        lines += [
+            f"timing      {info.get('timing_mode')}: events from {info.get('event_source')}, "
+            f"reads {info.get('reads')}",
+            f"flips/ns    {info['flips_per_ns']:.4g} of chip time ({info.get('flips')} flips, "
+            f"{info.get('events')} events)",
+            f"events/s    {info.get('events_per_s', float('nan')):.3e} of wall time",
+            f"time avg    energy {info.get('time_avg_energy', float('nan')):.6g} ± "
+            f"{info.get('time_avg_energy_stderr', float('nan')):.2g}, magnetization "
+            f"{info.get('time_avg_magnetization', float('nan')):.5f} ± "
+            f"{info.get('time_avg_magnetization_stderr', float('nan')):.2g} (dwell-time weighted)",
+        ]
+        if "synapse_delay_ns_mean" in info:
+            lines.append(f"delays      synapse {info['synapse_delay_ns_mean']:.3g} ns mean "
+                         f"(max {info.get('synapse_delay_ns_max', 0):.3g}), response "
+                         f"{info.get('response_time_ns', 0):.3g} ns")
+    if "datapath" in info:
+        dp = info["datapath"]
+        lines.append(f"datapath    {dp.get('weight_format', 'float')}, activation {dp.get('activation')}, "
+                     f"rng {dp.get('rng')} ({dp.get('rng_bits')} bits)")
     return "\n".join(lines)
 
 
@@ -69,7 +90,7 @@ def main(args):
     if args.out:
         os.makedirs(args.out, exist_ok=True)
         samples.save(os.path.join(args.out, "samples.npz"))
-        summary = samples.summary()
+        summary = {k: v for k, v in samples.summary().items() if k != "flip_log"}
         summary.update({"p_bits": program.n_physical, "edges": program.physical.n_edges,
                         "colours": program.colouring.n_colors, "model": program.logical.name})
         write_json_atomic(os.path.join(args.out, "summary.json"), summary)

@@ -113,7 +113,8 @@ def _read_mode(program, timing: TimingSpec):
         return K.READ_FIFO
     if timing.mode == "clocked" and timing.jitter_ns == 0:
         u, v, _ = program.physical.edges()
-        if np.any(timing.phase_ns[u] == timing.phase_ns[v]):
+        ph = np.mod(timing.phase_ns, timing.period_ns)
+        if np.any(ph[u] == ph[v]):
             return K.READ_FIFO  # simultaneous neighbours must read each other's old values
     return K.READ_FRESH
 

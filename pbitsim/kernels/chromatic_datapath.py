@@ -8,6 +8,13 @@ is exact), recomputed by a gather for float datapaths — then calls
 systematic sequential scan, one phase holding everything for naive parallel.
 Within a phase all p-bits read the state at the start of the phase.
 
+This is the generic kernel: every chip, every configuration read at run time.
+The common fixed-point chip (no analog effects, no stuck p-bits) runs the
+specialised :func:`pbitsim.kernels.datapath_fast.run_datapath_fast` instead
+(chosen by :mod:`pbitsim.engines.datapath`), which draws the same random
+numbers and makes the same decisions.  :func:`_phase` and :func:`_phase_cached`
+are also the FPGA export's golden-vector steps.
+
 Arrays: ``g`` is a :class:`pbitsim.datapath.KernelGraph` namedtuple (CSR of
 the ideal physical model, colour order, for energies), ``dp`` a
 :class:`pbitsim.datapath.KernelDatapath` namedtuple (codes, tables, per-p-bit

@@ -18,10 +18,11 @@ A phase ``a:b`` is three passes, each a plain loop over the phase: the random
 words (per-p-bit registers stepped ``steps`` times, a window of a shared
 register, or the top ``k`` bits of the replica's xoroshiro128+ stream), the
 decisions (table lookup and compare, branch-free, compacting the p-bits that
-flip), then the flips (each adds
-``2 m_i wc(j <- i)`` to its neighbours' sums and, when tracking, the ideal
-energy change ``-2 m_i (h_i + sum_j J_ij m_j)``, exact for any set of flips
-applied one by one).
+flip), then the flips (each adds ``2 m_i wc(j <- i)`` to its neighbours' sums).
+Energies are those of the ideal model: for ``thin < TRACK_THIN`` the flip pass
+also adds ``-2 m_i (h_i + sum_j J_ij m_j)`` (exact for any set of flips applied
+one by one, so for naive-parallel phases too), recomputed from scratch every
+``RESYNC_SWEEPS`` sweeps; for sparser samples each is recomputed from scratch.
 
 Arrays: ``g`` :class:`pbitsim.datapath.KernelGraph` (ideal physical CSR in
 kernel order: ``indptr`` int64 (n+1,), ``indices`` int32 (nnz,), ``weights``
@@ -52,6 +53,7 @@ FastDatapath = namedtuple("FastDatapath", "par table hint wint wt nbr slot off")
 # wint, wt (nnz,) small signed ints: weight codes into row i / out of row i (the transpose), CSR of g;
 # nbr (nnz,) uint16 or int32: g.indices in the narrowest type;
 # slot, off int64 (n,): shared register and window offset of each p-bit (shared LFSR only).
+
 
 @njit(cache=True, inline="always")
 def _u(x):
@@ -182,8 +184,10 @@ def phase_flips(g, fk, a, s, fint, flips, cnt, track):
 
 
 @njit(cache=True)
-def fast_sweeps(g, fk, color_ptr, s, fint, w, flips, rng, r, reg, n_sweeps, track):
-    """``n_sweeps`` sweeps of replica ``r``; returns the ideal energy change (0 unless ``track``)."""
+def fast_sweeps(g, fk, color_ptr, s, work, rng, r, reg, n_sweeps, track):
+    """``n_sweeps`` sweeps of replica ``r`` (state ``s``, registers ``reg``); returns the ideal energy
+    change (0 unless ``track``).  ``work = (fint, w, flips)``: cached sums, word buffer, flip list."""
+    fint, w, flips = work
     par = fk.par
     shared = par[P_RNG] >= WORDS_SHARED_FIBONACCI
     de = 0.0
@@ -225,11 +229,12 @@ def run_datapath_fast(g, fk, color_ptr, state, rng, lfsr, schedule, out_states, 
         w = np.empty(n if buffered else 0, dtype=np.uint64)
         flips = np.empty(n, dtype=np.int32)
         wide_sums(g, fk, s, fint)
-        fast_sweeps(g, fk, color_ptr, s, fint, w, flips, rng, r, reg, burn_in, False)
+        work = (fint, w, flips)
+        fast_sweeps(g, fk, color_ptr, s, work, rng, r, reg, burn_in, False)
         e = ideal_energy(g, s) if track else 0.0
         since = 0
         for t in range(n_samples):
-            e += fast_sweeps(g, fk, color_ptr, s, fint, w, flips, rng, r, reg, thin, track)
+            e += fast_sweeps(g, fk, color_ptr, s, work, rng, r, reg, thin, track)
             since += thin
             if not track or since >= RESYNC_SWEEPS:
                 e = ideal_energy(g, s)

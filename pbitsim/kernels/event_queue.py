@@ -1,4 +1,4 @@
-r"""Where the next event comes from: a binary min-heap of timed events, the O(1) Poisson superposition, event-time variates.
+r"""Where the next event comes from: a binary min-heap, the O(1) Poisson superposition, event-time variates.
 
 An event is a pair ``(time, id)``: ``time`` float64 (ns), ``id`` int64 (what
 happens, e.g. the p-bit that updates).  Events are ordered by time, ties by

@@ -327,6 +327,7 @@ def test_uniform_read_delay_gives_the_synchronous_law():
     For a bipartite model that law is the product of the two sides' marginals; the oracle agrees.
     """
     program = place_model(RING, clocked_chip(**{"timing.synapse_delay_ns": 1.5}))
+    assert program.colouring.n_colors == 2
     sync = synchronous_law(RING)
     np.testing.assert_allclose(_oracle_for(program, timing_from_program(program)), sync, atol=1e-10)
     s = run(program, None, sweeps=3000)
@@ -480,6 +481,27 @@ def test_sweeps_mean_neuron_times_and_clock_periods():
     assert c.info["sample_period_ns"] == pytest.approx(2.0 * n_colors)
     d = run(FRUSTRATED, async_chip(), sweeps=1, replicas=1, duration_ns=50.0, sample_period_ns=0.5)
     assert d.n_samples == 100
+
+
+def test_timing_draws_are_device_properties():
+    """Lognormal neuron times with the requested mean and spread, delays clipped at 0, skew in ps; one
+    draw per chip (variation_seed), independent sub-streams."""
+    from pbitsim.spin_glass import random_spin_glass
+    from pbitsim.topologies import lattice_graph
+
+    model = random_spin_glass(lattice_graph((40, 50)), 0)
+    spec = chip(**{"clock.mode": "asynchronous", "timing.neuron_time_ns": 2.0, "timing.neuron_time_sigma": 0.3,
+                   "timing.synapse_delay_ns": 0.1, "timing.synapse_delay_sigma_ns": 0.1, "clock.skew_ps": 50.0})
+    t = timing_from_program(place_model(model, spec))
+    tau = t.neuron_time_ns
+    assert abs(tau.mean() - 2.0) < 5 * 0.6 / np.sqrt(tau.size) and abs(tau.std() / 2.0 - 0.3) < 0.02
+    assert t.delay_ns.min() == 0.0 and abs(np.mean(t.delay_ns == 0.0) - 0.1587) < 0.02  # P(z < -1)
+    skew = t.phase_ns - (place_model(model, spec).colouring.colors + 0.5) * 1.0  # 1 GHz: 1 ns cycles
+    assert abs(skew.std() - 0.05) < 0.005
+    again = timing_from_program(place_model(model, spec.with_params({"timing.neuron_time_sigma": 0.1})))
+    np.testing.assert_array_equal(again.delay_ns, t.delay_ns)  # other spreads are not redrawn
+    other = timing_from_program(place_model(model, spec.with_params({"pbit.variation_seed": 1})))
+    assert not np.array_equal(other.delay_ns, t.delay_ns)
 
 
 def test_cli_runs_the_shipped_asynchronous_chip(capsys):
