@@ -50,7 +50,7 @@ def format_summary(program, samples) -> str:
         f"edges       {program.physical.n_edges}",
         f"colours     {program.colouring.n_colors} ({program.colouring.strategy})",
         f"samples     {samples.n_replicas} replicas x {samples.n_samples}",
-        f"flips/s     {s['updates_per_s']:.3e}  ({s['ns_per_update']:.2f} ns per p-bit update, wall)",
+        f"updates/s   {s['updates_per_s']:.3e}  ({s['ns_per_update']:.2f} ns per p-bit update, wall)",
         f"energy      {e:.6g} ± {de:.2g}" + (f"  ({e / program.n_physical:.5f} per p-bit)" if program.n_physical else ""),
         f"magnetization {s['magnetization']:.5f}",
     ]
