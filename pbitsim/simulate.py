@@ -8,7 +8,7 @@ from .engines import event as event_engine
 from .engines import datapath as datapath_engine
 from .engines import sequential as sequential_engine
 from .engines.schedule import make_schedule
-from .errors import ChipSpecError
+from .errors import ChipSpecError, PbitsimError
 from .program import Program, place_model
 
 ENGINES = ("chromatic", "naive_parallel", "sequential", "clocked", "asynchronous")
@@ -70,6 +70,12 @@ def _dispatch(program, schedule, engine, store_states, moments, initial, timing,
     mode = engine or program.chip.clock.mode
     if mode not in ENGINES:
         raise ChipSpecError(f"unknown engine {mode!r}; allowed: {', '.join(ENGINES)}")
+    event_only = {"duration_ns": duration_ns, "sample_period_ns": sample_period_ns, "burn_in_ns": burn_in_ns,
+                  "record_flips": record_flips or None, "timing": timing}
+    given = [k for k, v in event_only.items() if v is not None]
+    if given and mode not in ("clocked", "asynchronous"):
+        raise PbitsimError(f"{', '.join(given)} only apply to the event-driven engine (clock mode clocked or "
+                           f"asynchronous); this run uses {mode!r}")
     if mode in ("chromatic", "naive_parallel", "sequential") and not program.chip.is_ideal_datapath:
         samples = datapath_engine.run(program, schedule, mode=mode, store_states=store_states or moments,
                                       initial=initial)
