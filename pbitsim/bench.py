@@ -37,7 +37,7 @@ import numpy as np
 GRAPHS = ("pegasus16", "lattice128", "rr100k")
 QUICK_GRAPHS = ("pegasus16", "lattice128")
 PEERS = ("dwave", "openjij", "thrml")
-_TARGET_UPDATES = {"pbitsim": 6e7, "peer": 2.5e7}  # per long timing run (scaled by --quick)
+_TARGET_UPDATES = {"pbitsim": 1.2e8, "peer": 5e7}  # per long timing run (scaled by --quick)
 
 
 def graph_named(name):
@@ -75,19 +75,20 @@ def slope_seconds_per_sweep(run, sweeps, repeats):
 
 # --------------------------------------------------------------------------- engines
 def time_pbitsim(model, replicas, sweeps, repeats, seed=1, layout="auto"):
-    """ns/update of the chromatic engine (kernel wall time; compiled by a warm-up run)."""
+    """``(ns/update, layout used)`` of the chromatic engine (kernel wall time, compiled by a warm-up run)."""
     from .engines import chromatic
     from .engines.schedule import make_schedule
     from .program import place_model
 
     program = place_model(model, "ideal")
 
-    def run(k):
+    def samples(k):
         sched = make_schedule(k, 0, k, replicas, 1.0, seed)  # one sample at the end
-        return chromatic.run_layout(program, sched, layout, store_states=False).timing.wall_s
+        return chromatic.run_layout(program, sched, layout, store_states=False)
 
-    run(2)
-    return 1e9 * slope_seconds_per_sweep(run, sweeps, repeats) / (model.n * replicas)
+    used = samples(2).info["layout"]
+    ns = 1e9 * slope_seconds_per_sweep(lambda k: samples(k).timing.wall_s, sweeps, repeats)
+    return ns / (model.n * replicas), used
 
 
 def _peer_ising(model):
@@ -184,8 +185,8 @@ def run_benchmark(graphs=GRAPHS, replicas=(1, 64), peers=PEERS, sweeps=None, qui
     """
     import numba
 
-    scale = 0.25 if quick else 1.0
-    repeats = repeats or (1 if quick else 3)
+    scale = 0.5 if quick else 1.0
+    repeats = repeats or (2 if quick else 3)
     rows = []
     for name in graphs:
         t0 = time.perf_counter()
@@ -193,8 +194,8 @@ def run_benchmark(graphs=GRAPHS, replicas=(1, 64), peers=PEERS, sweeps=None, qui
         log(f"{name}: {model.n} p-bits, {model.n_edges} edges (built in {time.perf_counter() - t0:.1f} s)")
         for R in replicas:
             S = sweeps or _auto_sweeps(model.n, R, "pbitsim", scale)
-            ns = time_pbitsim(model, R, S, repeats)
-            note = f"{R} replica(s) on {min(R, numba.get_num_threads())} thread(s)"
+            ns, layout = time_pbitsim(model, R, S, repeats)
+            note = f"{R} replica(s) on {min(R, numba.get_num_threads())} thread(s), {layout} layout"
             rows.append(dict(graph=name, n=model.n, engine="pbitsim", replicas=R, sweeps=S, ns_per_update=ns,
                              note=note))
             log(f"  pbitsim  R={R:<3d} {ns:8.2f} ns/update  ({S} sweeps)")
@@ -262,34 +263,32 @@ def _csv(text, allowed=None, kind=str):
     return items
 
 
-def build_parser():
-    ap = argparse.ArgumentParser(prog="pbitsim bench", description=__doc__.splitlines()[0])
+def add_arguments(ap):
+    """Register the benchmark options on an ``argparse`` parser (also used by ``pbitsim bench``)."""
     ap.add_argument("--graphs", type=lambda s: _csv(s, GRAPHS), default=None,
                     help=f"comma-separated workloads (default: {','.join(GRAPHS)}; "
                          f"with --quick: {','.join(QUICK_GRAPHS)})")
     ap.add_argument("--replicas", type=lambda s: _csv(s, kind=int), default=[1, 64],
                     help="pbitsim replica counts (default: 1,64)")
     ap.add_argument("--peers", type=lambda s: _csv(s, PEERS) if s.strip() else [], default=list(PEERS),
-                    help="peer samplers, run when installed (default: %(default)s; '' for none)")
+                    help=f"peer samplers, each run when installed (default: {','.join(PEERS)}; '' for none)")
     ap.add_argument("--sweeps", type=int, default=None,
                     help="sweeps of the long timing run for every engine (default: sized per engine/graph)")
     ap.add_argument("--repeats", type=int, default=None, help="best of this many timings (default 3, quick 2)")
     ap.add_argument("--quick", action="store_true",
-                    help="4x fewer updates per timing, one repeat, small graphs unless --graphs (< 30 s)")
+                    help="half the updates per timing, best of 2, small graphs unless --graphs (< 30 s)")
     ap.add_argument("--out", default=None, help="also write the results as JSON to this file")
     return ap
 
 
-def main(argv=None):
-    """``pbitsim bench`` / ``scripts/bench.py``: run, print the table, optionally write JSON."""
+def run_from_args(args):
+    """Run the benchmark for parsed options (see :func:`add_arguments`), print the table; returns 0."""
     from .atomic_io import write_json_atomic
 
-    argv = ["--help" if a == "--help-bench" else a for a in (argv or [])] if argv is not None else None
-    args = build_parser().parse_args(argv)
     if args.sweeps is not None and args.sweeps < 4:
         raise SystemExit("pbitsim bench: error: --sweeps must be >= 4")
-    if any(r < 1 for r in args.replicas):
-        raise SystemExit("pbitsim bench: error: --replicas must be >= 1")
+    if any(r < 1 for r in args.replicas) or (args.repeats is not None and args.repeats < 1):
+        raise SystemExit("pbitsim bench: error: --replicas and --repeats must be >= 1")
     info = machine_info()
     print(f"machine: {info['cpu']}, {info['cpus']} CPUs, numba threads {info['numba_threads']}")
     t0 = time.perf_counter()
@@ -303,6 +302,17 @@ def main(argv=None):
         write_json_atomic(args.out, {"machine": info, "results": rows})
         print(f"wrote {args.out}")
     return 0
+
+
+def main(argv=None):
+    """``scripts/bench.py`` / ``pbitsim bench``: parse ``argv``, run, print the table, optionally write JSON."""
+    argv = list(argv) if argv is not None else None
+    if argv and argv[0] == "--":  # ``pbitsim bench -- --quick`` hands the separator through
+        argv = argv[1:]
+    if argv is not None:
+        argv = ["--help" if a == "--help-bench" else a for a in argv]
+    parser = add_arguments(argparse.ArgumentParser(prog="pbitsim bench", description=__doc__.splitlines()[0]))
+    return run_from_args(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

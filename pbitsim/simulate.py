@@ -34,7 +34,9 @@ def simulate(model_or_program, chip="ideal", *, sweeps, burn_in=0, thin=1, repli
     seed : int or None
         Everything random derives from it; ``None`` draws one (recorded in the result).
     engine : str, optional
-        Override the chip's ``[clock] mode``: chromatic, naive_parallel, sequential.
+        Override the chip's ``[clock] mode``: chromatic, naive_parallel, sequential, clocked,
+        asynchronous.  Every mode runs every chip datapath (fixed point, tables, LFSRs,
+        device variation); the event-driven modes also the chip's timing.
     store_states : bool
         Keep every sample's state (``(replicas, samples, n)`` int8); turn off for big runs.
     moments : bool
@@ -87,10 +89,7 @@ def _dispatch(program, schedule, engine, store_states, moments, initial, timing,
         samples = sequential_engine.run(program, schedule, scan=program.chip.clock.scan,
                                         store_states=store_states or moments, initial=initial)
         return with_moments(samples, store_states) if moments else samples
-    if not program.chip.is_ideal_datapath:  # mode is "clocked" or "asynchronous"
-        raise ChipSpecError(f"chip {program.chip.name!r}: the event-driven engine ({mode}) runs the ideal "
-                            "float datapath only; this chip has fixed point, a lookup table, an LFSR or "
-                            "device variation")
+    # "clocked" or "asynchronous": the event engine, through the chip's datapath unless it is the ideal one
     return event_engine.run(program, schedule, mode=mode, timing=timing, duration_ns=duration_ns,
                             sample_period_ns=sample_period_ns, burn_in_ns=burn_in_ns,
                             store_states=store_states, moments=moments, initial=initial,

@@ -65,12 +65,14 @@ def main(argv=None):
     print(f"pegasus16 spin glass: {n} p-bits, {model.n_edges} edges; {numba.get_num_threads()} Numba threads, "
           f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}; load average "
           f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'replicas':>8}  {'float':>10}  {'integer':>10}  {'ratio':>6}" + ("  generic" if args.generic else ""))
+    print(f"{'replicas':>8}  {'float':>10}  {'integer':>10}  {'ratio':>6}  {'float layout':>12}"
+          + ("  generic" if args.generic else ""))
     for R in replicas:
         sweeps = max(8, round(args.scale * TARGET_UPDATES / (n * R)))
         t_float = time_pbitsim(model, R, sweeps, args.repeats)
+        t_float, layout = t_float if isinstance(t_float, tuple) else (t_float, "")  # newer: (ns, layout)
         t_int = time_integer(program, R, sweeps, args.repeats)
-        line = f"{R:>8d}  {t_float:8.2f} ns  {t_int:8.2f} ns  {t_int / t_float:6.2f}"
+        line = f"{R:>8d}  {t_float:8.2f} ns  {t_int:8.2f} ns  {t_int / t_float:6.2f}  {layout:>12}"
         if args.generic:
             line += f"  {time_integer(program, R, max(8, sweeps // 10), args.repeats, 'generic'):8.2f} ns"
         print(line, flush=True)

@@ -13,7 +13,20 @@ of ``burn_in`` and ``sweeps`` sweeps with thinning ``thin`` therefore
 - and stops at ``t_end = t_burn + (sweeps // thin) * period``.
 
 ``duration_ns``, ``sample_period_ns`` and ``burn_in_ns`` replace the three
-derived times when given.  The dwell-time-weighted time averages of the
+derived times when given.
+
+Chips other than the ideal float one run their hardware datapath
+(:func:`pbitsim.datapath.build_datapath` in physical order, decided by
+:func:`pbitsim.kernels.datapath.decide`, as in the chromatic datapath
+engine): fixed-point inputs as exact integer sums, tables, ``k``-bit words,
+LFSRs, device variation, stuck p-bits (set at time 0, never updated) and
+coupling mismatch (p-bit ``i`` reads ``J(i <- j)``).  Per-p-bit LFSR register
+``k`` belongs to the ``k``-th p-bit in colour-sorted order, as in the
+chromatic datapath engine, so both engines start every p-bit from the same
+register; it advances at each update of its p-bit.  Shared registers advance
+once per ``sweep_ns`` (a clock period; a mean neuron time for asynchronous
+chips), at ``t = k * sweep_ns``.  With ideal clocked timing the event engine
+then reproduces the chromatic datapath engine's trajectories exactly.  The dwell-time-weighted time averages of the
 magnetisation and energy over ``[t_burn, t_end]`` are exact integrals of the
 piecewise-constant trajectory (``Samples.info``).
 """
@@ -25,7 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..datapath import build_datapath, lfsr_states
 from ..errors import PbitsimError
+from ..kernels import datapath as D
 from ..kernels import event as K
 from ..kernels.event_queue import alias_table
 from ..samples import Samples, Timing
@@ -189,6 +204,68 @@ class _Buffers:
         return False
 
 
+def _csr_keys(indptr, indices):
+    """``(row * n + column, row)`` of every stored entry (int64)."""
+    n = indptr.shape[0] - 1
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    return rows * n + indices.astype(np.int64), rows
+
+
+def _positions(keys, wanted):
+    """Index into ``keys`` of each of ``wanted`` (the same set of distinct entries)."""
+    o = np.argsort(keys, kind="stable")
+    pos = o[np.minimum(np.searchsorted(keys, wanted, sorter=o), keys.size - 1)] if keys.size else o
+    if not np.array_equal(keys[pos], wanted):
+        raise PbitsimError("the coupling pattern is not symmetric: the event engine needs both directions of "
+                           "every coupling")
+    return pos
+
+
+#: fixed-point sums are carried in float64; every partial sum must stay an exact integer
+MAX_EXACT_SUM = 1 << 53
+
+
+def _pbit_arrays(program, beta, graph, seed, replicas):
+    """``(inputs, pbit, LFSR registers, Datapath or None)`` for the kernel (see :mod:`pbitsim.kernels.event`).
+
+    The ideal chip: its own weights as inputs and ``pbit = None``.  Any other
+    chip: its datapath in physical order, input weights aligned with
+    ``graph``'s CSR entries (``w_in[k]`` = ``J(i <- indices[k])`` of row ``i``,
+    ``w_out[k]`` = ``J(indices[k] <- i)``), integer codes as float64 for fixed point.
+    """
+    chip = program.chip
+    indptr, indices, weights, h, _ = graph
+    if chip.is_ideal_datapath:
+        return (weights, weights, h), None, np.zeros((replicas, 0), dtype=np.uint64), None
+    n = program.n_physical
+    dp = build_datapath(chip, program.physical, beta, np.arange(n), chip_nodes=program.chip_nodes)
+    kd = dp.kernel
+    keys, rows = _csr_keys(indptr, indices)
+    at = _positions(_csr_keys(dp.graph.indptr, dp.graph.indices)[0], keys)   # datapath entry of each entry
+    mirror = _positions(keys, indices.astype(np.int64) * n + rows)            # entry (j, i) of entry (i, j)
+    if kd.cfg[D.FIXED]:
+        w_int, h_int = kd.wint[at].astype(np.int64), kd.hint.astype(np.int64)
+        row_abs = np.zeros(n, dtype=np.int64)
+        np.add.at(row_abs, rows, np.abs(w_int))
+        bound = int((np.abs(h_int) + row_abs).max()) if n else 0
+        if bound >= MAX_EXACT_SUM:
+            raise PbitsimError(f"chip {chip.name!r}: a p-bit's wide input sum can reach {bound} lsb, beyond the "
+                               "2**53 the event engine sums exactly; use fewer weight bits")
+        w_in, h_in = w_int.astype(np.float64), h_int.astype(np.float64)
+    else:
+        w_in, h_in = kd.wflt[at].astype(np.float64), kd.hflt.astype(np.float64)
+    slot = kd.slot
+    if chip.rng.kind == "lfsr" and not chip.rng.shared:  # register k: k-th p-bit in colour-sorted order
+        perm, _ = program.colouring.order()
+        slot = np.empty(n, dtype=np.int64)
+        slot[perm] = np.arange(n)
+    inputs = (np.ascontiguousarray(w_in), np.ascontiguousarray(w_in[mirror]), np.ascontiguousarray(h_in))
+    pbit = (kd.cfg.astype(np.int64), kd.real.astype(np.float64), kd.gain.astype(np.float64),
+            kd.offset.astype(np.float64), kd.stuck.astype(np.int8), kd.lut.astype(np.uint64),
+            np.ascontiguousarray(slot, dtype=np.int64), kd.off.astype(np.int64))
+    return inputs, pbit, lfsr_states(dp, seed, replicas, chip), dp
+
+
 def _power_of_two(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1 or value & (value - 1):
         raise PbitsimError(f"{name} must be a power of two, got {value!r}")
@@ -217,6 +294,8 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         jitter) or the binary heap; "auto" takes the shortcut whenever it is exact.
     reads : "auto" or "history"
         Input reads: the fastest exact method (auto) or always the ring buffers (a cross-check).
+        Non-ideal chips run their hardware datapath (module docstring); ``info["datapath"]``
+        then holds the quantization report.
     hist_size, fifo_size : int, optional
         Initial ring-buffer / FIFO lengths (powers of two); grown automatically on overflow.
     """
@@ -243,46 +322,57 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
     h = program.physical.h.astype(np.float64)
     rates = 1.0 / timing.neuron_time_ns
     graph = (indptr, indices, weights, h, timing.delay_ns)
+    inputs, pbit, lfsr0, dp = _pbit_arrays(program, schedule.beta, graph, schedule.seed, R)
     fparams = np.zeros(K.N_FPARAMS)
     fparams[[K.F_BETA, K.F_T_BURN, K.F_SAMPLE_PERIOD, K.F_T_END, K.F_TOTAL_RATE, K.F_PERIOD, K.F_JITTER,
-             K.F_RESPONSE, K.F_DELAY]] = (schedule.beta, win.burn_in_ns, win.sample_period_ns, win.end_ns,
-                                          rates.sum(), timing.period_ns, timing.jitter_ns,
-                                          timing.response_time_ns, timing.max_delay_ns)
+             K.F_RESPONSE, K.F_DELAY, K.F_LFSR_PERIOD]] = (
+        schedule.beta, win.burn_in_ns, win.sample_period_ns, win.end_ns, rates.sum(), timing.period_ns,
+        timing.jitter_ns, timing.response_time_ns, timing.max_delay_ns, timing.sweep_ns)
+    shared_lfsr = dp is not None and program.chip.rng.kind == "lfsr" and bool(program.chip.rng.shared)
     init = initial_states(n, R, schedule.seed, initial)
+    if dp is not None:  # stuck p-bits show their value from time 0 on
+        stuck = dp.kernel.stuck
+        init[:, stuck != 0] = stuck[stuck != 0]
     edges = np.stack(program.physical.edges()[:2]).astype(np.int32) if moments else np.zeros((2, 0), np.int32)
     S = win.n_samples
     while True:
         iparams = np.zeros(K.N_IPARAMS, dtype=np.int64)
-        iparams[[K.I_SOURCE, K.I_N_SAMPLES, K.I_READ, K.I_EQUAL_RATES, K.I_HIST_SIZE, K.I_FIFO_SIZE]] = (
-            src, S, read, timing.equal_rates, buf.hist, buf.fifo)
+        iparams[[K.I_SOURCE, K.I_N_SAMPLES, K.I_READ, K.I_EQUAL_RATES, K.I_HIST_SIZE, K.I_FIFO_SIZE,
+                 K.I_SHARED_LFSR]] = (src, S, read, timing.equal_rates, buf.hist, buf.fifo, shared_lfsr)
         state = init.copy()
+        lfsr = lfsr0.copy()
         out = (np.zeros((R, S if store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
                np.zeros((R, K.N_STATS)))
         mom = (edges, np.zeros((R, n if moments else 0)), np.zeros((R, edges.shape[1])))
         log = (np.zeros((R, buf.log)), np.zeros((R, buf.log), dtype=np.int32),
                np.zeros((R, buf.log), dtype=np.int8))
         rng = replica_streams(schedule.seed, R)
-        _warm_up(graph, source, fparams, iparams, state, out, mom, log)
+        _warm_up(graph, inputs, pbit, source, fparams, iparams, state, lfsr, out, mom, log)
         t0 = time.perf_counter()
-        K.run_events(graph, source, fparams, iparams, state, rng, out, mom, log)
+        K.run_events(graph, inputs, pbit, source, fparams, iparams, state, rng, lfsr, out, mom, log)
         wall = time.perf_counter() - t0
         if not buf.grow(out[2], timing, n, record_flips):
             break
     info = _info(program, timing, win, out[2], wall, source_name, read, buf.hist, R)
+    if dp is not None:
+        info["datapath"] = dict(dp.report)
+        if shared_lfsr:
+            info["lfsr_shared_tick_ns"] = timing.sweep_ns
     if record_flips:
         info["flip_log"] = FlipLog(*log, out[2][:, K.ST_FLIPS].astype(np.int64), init)
     return Samples(
         states=out[0] if store_states else None, energies=out[1] + program.physical.offset,
-        beta=schedule.beta, seed=schedule.seed, engine=f"event-{timing.mode}", chip=program.chip.name,
+        beta=schedule.beta, seed=schedule.seed, chip=program.chip.name,
+        engine=f"event-{timing.mode}" + ("" if dp is None else "+datapath"),
         timing=Timing(wall, info["events"], int(round(win.end_ns / timing.sweep_ns)), simulated_ns=win.end_ns),
         mean_m=mom[1] / S if moments else None, mean_mm=mom[2] / S if moments else None,
         edges=edges.astype(np.int64) if moments else None, program=program, info=info)
 
 
-def _warm_up(graph, source, fparams, iparams, state, out, mom, log):
+def _warm_up(graph, inputs, pbit, source, fparams, iparams, state, lfsr, out, mom, log):
     """Load (or compile) the kernel outside the timed region: a call with zero replicas."""
-    K.run_events(graph, source, fparams, iparams, state[:0], np.zeros((0, 2), dtype=np.uint64),
-                 tuple(a[:0] for a in out), (mom[0], mom[1][:0], mom[2][:0]), tuple(a[:0] for a in log))
+    K.run_events(graph, inputs, pbit, source, fparams, iparams, state[:0], np.zeros((0, 2), dtype=np.uint64),
+                 lfsr[:0], tuple(a[:0] for a in out), (mom[0], mom[1][:0], mom[2][:0]), tuple(a[:0] for a in log))
 
 
 def _info(program, timing, win, stats, wall, source_name, read, hist_size, R):

@@ -1,13 +1,36 @@
 r"""Event-driven p-bit kernels: continuous time (ns), exact synapse delays and output lags.
 
-Update rule (bipolar p-bit, :func:`pbit_decision`): at each of its update
-times ``t`` p-bit ``i`` sets ``m_i <- sgn(tanh(beta * I_i) - u)``,
-``u ~ U(-1, 1)``, with the input read through the synapses,
+Update rule (bipolar p-bit): at each of its update times ``t`` p-bit ``i``
+reads its input through the synapses,
 
-    ``I_i(t) = h_i + sum_j J_ij y_j(t - d_ij)``,
+    ``I_i(t) = h_i + sum_j J(i <- j) y_j(t - d_ij)``,
 
 where ``y_j`` is the output p-bit ``j`` shows its neighbours and ``d_ij`` the
-delay of the wire ``j -> i``.  Every signal is read as a left limit: a change
+delay of the wire ``j -> i``, and decides.  Ideal float chips
+(``pbit is None``, a separate compiled specialisation without any datapath
+code in its loop): :func:`pbit_decision`,
+``m_i <- sgn(tanh(beta * I_i) - u)``, ``u ~ U(-1, 1)``.  Every other chip: the
+hardware datapath's :func:`pbitsim.kernels.datapath.decide` (the same function
+the chromatic datapath kernel calls; ``docs/datapath.md``) on ``I_i`` computed
+with the datapath's input weights — for a fixed-point chip the wide integer
+sum ``hc_i + sum_j wc(i <- j) y_j`` of the codes, then accumulator overflow,
+beta shift, table/activation and the random word.
+
+Fixed-point inputs are carried in float64 holding exact integers: every
+partial sum of the codes is bounded by ``max_i (|hc_i| + sum_j |wc_ij|)``,
+which the engine checks to be below ``2**53``, so the cached, FIFO-delayed and
+history reads are all exact integer arithmetic, and ``decide`` receives the
+exact wide sum.  Coupling mismatch makes ``J(i <- j) != J(j <- i)``: reads of
+row ``i`` use ``inputs[0]`` (row-aligned), the update of neighbours' cached inputs
+when ``j`` changes uses ``inputs[1]`` (entry ``k`` of row ``j`` holds
+``J(indices[k] <- j)``).  Energies are always those of the ideal model
+(``graph``).
+
+Shared LFSR registers (``[rng] shared``) advance by ``steps_per_update``
+shifts at the chip times ``k * fparams[F_LFSR_PERIOD]``, ``k = 0, 1, ...`` (one
+clock period, or one mean neuron time for asynchronous chips); an update at
+time ``t`` sees the ticks strictly before ``t``.  Per-p-bit registers advance
+at each update of their p-bit (inside ``decide``).  Every signal is read as a left limit: a change
 at exactly the read time is not yet seen, so p-bits updating at the same
 instant read each other's old values (the synchronous update).
 
@@ -52,8 +75,18 @@ Array conventions
 -----------------
 - ``graph`` = ``(indptr int64 (n+1,), indices int32 (nnz,), weights float64
   (nnz,), h float64 (n,), delay float64 (nnz,))``: symmetric CSR ``J`` (both
-  directions), ``delay[k]`` the delay with which row ``i`` reads column
-  ``indices[k]``.
+  directions) of the ideal model (energies), ``delay[k]`` the delay with which
+  row ``i`` reads column ``indices[k]``.
+- ``inputs`` = ``(w_in float64 (nnz,), w_out float64 (nnz,), h_in float64
+  (n,))``: the weights the synapses read, on ``graph``'s pattern (``w_in[k]`` =
+  ``J(i <- indices[k])`` in row ``i``, ``w_out[k]`` = ``J(indices[k] <- i)``);
+  for the ideal chip ``(weights, weights, h)``.
+- ``pbit``: None (the ideal p-bit) or the datapath of
+  :mod:`pbitsim.kernels.datapath`, ``(cfg int64 (N_CFG,), real float64
+  (N_REAL,), gain float64 (n,), offset float64 (n,), stuck int8 (n,), lut
+  uint64 (size,), slot int64 (n,), off int64 (n,))``.
+- ``lfsr`` uint64 (replicas, n_registers): LFSR registers, in/out (unused
+  without an LFSR).
 - ``source`` = ``(times float64 (n,), aux float64 (n,), index int64 (n,))``:
   Poisson: ``tau_i``, alias probabilities, alias indices; clocked with the
   heap: ``phase_i`` (the rest unused); static clocked, one slot per update of a
@@ -74,6 +107,7 @@ import numpy as np
 from numba import njit, prange
 
 from .activation import fast_tanh
+from .datapath import FIXED, advance_shared, decide
 from .event_queue import exponential, heap_pop, heap_push, heap_replace_top, heapify, poisson_mark, standard_normal
 from .rng import next_double
 
@@ -81,11 +115,11 @@ SOURCE_POISSON, SOURCE_POISSON_HEAP, SOURCE_CLOCKED, SOURCE_CLOCKED_STATIC = 0, 
 READ_FRESH, READ_FIFO, READ_HISTORY = 0, 1, 2
 # fparams slots
 (F_BETA, F_T_BURN, F_SAMPLE_PERIOD, F_T_END, F_TOTAL_RATE, F_PERIOD, F_JITTER, F_RESPONSE,
- F_DELAY) = range(9)
-N_FPARAMS = 9
+ F_DELAY, F_LFSR_PERIOD) = range(10)
+N_FPARAMS = 10
 # iparams slots
-I_SOURCE, I_N_SAMPLES, I_READ, I_EQUAL_RATES, I_HIST_SIZE, I_FIFO_SIZE = range(6)
-N_IPARAMS = 6
+I_SOURCE, I_N_SAMPLES, I_READ, I_EQUAL_RATES, I_HIST_SIZE, I_FIFO_SIZE, I_SHARED_LFSR = range(7)
+N_IPARAMS = 7
 # stats columns
 ST_UPDATES, ST_FLIPS, ST_AREA_M, ST_AREA_E, ST_STATUS = range(5)
 N_STATS = 5
@@ -94,13 +128,35 @@ STATUS_OK, STATUS_HISTORY_OVERFLOW, STATUS_FIFO_OVERFLOW = 0, 1, 2
 
 @njit(inline="always", cache=True)
 def pbit_decision(field, beta, rng, r):
-    """The p-bit: ``+1`` with probability ``(1 + tanh(beta * field)) / 2``, else ``-1`` (int8).
+    """The ideal p-bit: ``+1`` with probability ``(1 + tanh(beta * field)) / 2``, else ``-1`` (int8).
 
-    ``u = 2 U[0, 1) - 1`` from 53 random bits of stream ``r``; the one place a
-    hardware datapath (fixed point, table, LFSR) would replace.
+    ``u = 2 U[0, 1) - 1`` from 53 random bits of stream ``r`` (the float fast
+    path; every other chip runs :func:`chip_decision`).
     """
     u = 2.0 * next_double(rng, r) - 1.0
     return np.int8(1) if fast_tanh(beta * field) > u else np.int8(-1)
+
+
+@njit(inline="always", cache=True)
+def chip_decision(pbit, i, field, rng, r, lfsr):
+    """The chip datapath's :func:`~pbitsim.kernels.datapath.decide` on the input ``field`` (int8 ±1).
+
+    ``field`` is the exact wide integer sum of the codes (fixed point; an
+    integer-valued float64) or the float input (float datapath).
+    """
+    cfg, real, gain, offset, stuck, lut, slot, off = pbit
+    a_int = np.int64(field) if cfg[FIXED] != 0 else np.int64(0)
+    return decide(cfg, real, gain, offset, stuck, lut, i, a_int, field, rng, r, lfsr, slot[i], off[i])
+
+
+@njit(inline="always", cache=True)
+def shared_ticks_before(cfg, lfsr, r, t, k_tick, tick_ns):
+    """Advance the shared LFSR registers of replica ``r`` for their ticks ``k * tick_ns < t``
+    (``k >= k_tick``); returns the next tick index."""
+    while k_tick * tick_ns < t:
+        advance_shared(cfg, lfsr, r)
+        k_tick += 1
+    return k_tick
 
 
 @njit(inline="always", cache=True)
@@ -142,7 +198,8 @@ def history_push(j, t, value, y, last, cnt, hist, mask):
 
 @njit(inline="always", cache=True)
 def scatter_change(indptr, indices, weights, f, j, value):
-    """Output ``y_j`` became ``value``: add ``2 value J_ij`` to each neighbour's input ``f_i``."""
+    """Output ``y_j`` became ``value``: add ``2 value weights[k]`` to the input ``f_i`` of each neighbour
+    ``i = indices[k]`` (row ``j``; ``weights[k]`` is ``J(i <- j)``, the transpose when couplings differ)."""
     d = 2.0 * value
     for k in range(indptr[j], indptr[j + 1]):
         f[indices[k]] += weights[k] * d
@@ -276,9 +333,13 @@ def work_arrays(indptr, indices, weights, h, s, read, fifo_size, hist_size, lagg
 
 
 @njit(cache=True)
-def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
+def _run_replica(graph, inputs, pbit, source, fparams, iparams, s, rng, r, lfsr, out, moments, log):
     """Simulate replica ``r`` (state ``s`` = its row, updated in place); fills its rows of the outputs."""
     indptr, indices, weights, h, delay = graph
+    if pbit is None:  # the ideal chip reads its own weights (the same arrays: fewer live values in the loop)
+        w_in, w_out, h_in = weights, weights, h
+    else:
+        w_in, w_out, h_in = inputs
     node_time, alias_prob, alias_idx = source
     out_states, out_energies, stats = out
     edges, sum_m, sum_mm = moments
@@ -288,9 +349,11 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
     tau_r, d0 = fparams[F_RESPONSE], fparams[F_DELAY]
     src, n_samples, read = iparams[I_SOURCE], iparams[I_N_SAMPLES], iparams[I_READ]
     equal_rates = iparams[I_EQUAL_RATES] != 0
+    shared = iparams[I_SHARED_LFSR] != 0
+    tick_ns, k_tick = fparams[F_LFSR_PERIOD], np.int64(0)
     lagged = tau_r > 0.0
     n = h.shape[0]
-    f, fifo, histo, catch = work_arrays(indptr, indices, weights, h, s, read, iparams[I_FIFO_SIZE],
+    f, fifo, histo, catch = work_arrays(indptr, indices, w_in, h_in, s, read, iparams[I_FIFO_SIZE],
                                         iparams[I_HIST_SIZE], lagged)
     y, last, cnt, hist = histo
     pend, resp_t, resp_i = catch
@@ -343,24 +406,30 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
         if read == READ_FRESH:
             field = f[i]
         elif read == READ_FIFO:
-            fifo_drain(fifo, t, indptr, indices, weights, f)
+            fifo_drain(fifo, t, indptr, indices, w_out, f)
             field = f[i]
         else:
-            field = history_input(i, t, indptr, indices, weights, h, delay, y, last, cnt, hist, hist.shape[1] - 1)
+            field = history_input(i, t, indptr, indices, w_in, h_in, delay, y, last, cnt, hist, hist.shape[1] - 1)
             if np.isnan(field):
                 status = STATUS_HISTORY_OVERFLOW
         if status != STATUS_OK:
             break
-        new = pbit_decision(field, beta, rng, r)
+        if pbit is None:  # resolved at compile time: the ideal chip's loop has no datapath code
+            new = pbit_decision(field, beta, rng, r)
+        else:
+            if shared:
+                k_tick = shared_ticks_before(pbit[0], lfsr, r, t, k_tick, tick_ns)
+            new = chip_decision(pbit, i, field, rng, r, lfsr)
         n_updates += 1
         if new == s[i]:
             continue
-        # ---- a flip: energy, time averages, log, then what the neighbours will see
-        if read == READ_FRESH:
+        # ---- a flip: energy (of the ideal model), time averages, log, then what the neighbours will see
+        if read == READ_FRESH and pbit is None:
             de = -2.0 * new * field
-            scatter_change(indptr, indices, weights, f, i, new)
         else:
             de = -2.0 * new * current_field(indptr, indices, weights, h, s, i)
+        if read == READ_FRESH:
+            scatter_change(indptr, indices, w_out, f, i, new)
         if t > t_burn:
             dt = t - max(t_last, t_burn)
             area_m += msum * dt
@@ -400,7 +469,7 @@ def _run_replica(graph, source, fparams, iparams, s, rng, r, out, moments, log):
 
 
 @njit(cache=True, parallel=True)
-def run_events(graph, source, fparams, iparams, state, rng, out, moments, log):
+def run_events(graph, inputs, pbit, source, fparams, iparams, state, rng, lfsr, out, moments, log):
     """Run every replica (``prange``; replica ``r`` uses only stream ``r``, so thread count is irrelevant).
 
     See the module docstring for every argument's layout.  Per replica,
@@ -410,4 +479,5 @@ def run_events(graph, source, fparams, iparams, state, rng, out, moments, log):
     for r in prange(state.shape[0]):
         # np.int64: the prange index is unsigned in the parallel lowering; a signed copy keeps one
         # compiled signature of _run_replica (a second one doubles the compile time)
-        _run_replica(graph, source, fparams, iparams, state[r], rng, np.int64(r), out, moments, log)
+        _run_replica(graph, inputs, pbit, source, fparams, iparams, state[r], rng, np.int64(r), lfsr, out, moments,
+                     log)

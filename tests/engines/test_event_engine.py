@@ -521,6 +521,3 @@ def test_bad_input_is_reported():
     with pytest.raises(PbitsimError, match="delay_ns"):
         program = place_model(FRUSTRATED, async_chip())
         timing_from_program(program).replace(delay_ns=-np.ones(program.physical.J.nnz))
-    fixed = async_chip(**{}).with_params({"weights.format": "fixed"})
-    with pytest.raises(PbitsimError, match="event-driven"):
-        run(FRUSTRATED, fixed, sweeps=10)

@@ -4,8 +4,10 @@ The generic kernel (:func:`pbitsim.kernels.chromatic_datapath.run_datapath`,
 itself checked bit for bit against a pure-Python reference in
 ``tests/engines/test_datapath_engine.py``) is the oracle:
 
-* the packed decision table gives :func:`pbitsim.kernels.datapath.decide`'s
-  decision for every reachable wide sum and for words at and around every threshold;
+* the decision table gives :func:`pbitsim.kernels.datapath.decide`'s
+  decision for every reachable wide sum and for words at and around every
+  threshold, also when cut to the unsaturated sums (whose bounds are checked by
+  brute force through the accumulator);
 * whole runs give identical states (and energies equal to rounding) for the
   same seed, over the RNG kinds, overflow modes, shifts, schedules, thinning
   and burn-in the fast kernel covers;
@@ -97,28 +99,51 @@ def decide_with_word(kd, a_int, word):
                         rng, 0, lfsr, 0, 0))
 
 
-@pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_table_reproduces_decide_at_every_sum_and_threshold(name):
-    prog = program_for(name)
-    dp = build_datapath(prog.chip, prog.physical, 0.9, np.arange(prog.n_physical))
-    fk = engine.fast_datapath(dp)
-    assert fk is not None
+def assert_table_matches_decide(dp, fk, a_lo, a_hi):
+    """Every reachable wide sum, words at and around the table's interval ends and random words."""
     kd = dp.kernel
     k, L = int(kd.cfg[K.RNG_BITS]), int(kd.cfg[K.LUT_BITS])
     sh = max(k - L, 0) if kd.cfg[K.ACTIVATION] == K.ACT_LUT else 0   # low word bits the comparator drops
-    a_lo, a_hi, clip = engine.table_range(kd, dp.graph)
     lo_sum, hi_sum = engine._sum_bounds(kd, dp.graph)
-    assert (a_lo, a_hi, clip) == (lo_sum, hi_sum, False)
     rng = np.random.default_rng(0)
     top = 1 << k
     for A in range(lo_sum, hi_sum + 1):
-        j = 2 * (A - a_lo)
+        j = 2 * (min(max(A, a_lo), a_hi) - a_lo)
         lo, span = int(fk.table[j]), int(fk.table[j + 1])
         edge = [e + d for e in (lo, lo + span) for d in (-(1 << sh), -1, 0, 1, (1 << sh) - 1)]
         words = [w for w in edge + [0, top - 1] + list(rng.integers(0, top, 20, dtype=np.uint64)) if 0 <= w < top]
         got = table_decisions(fk, a_lo, [A] * len(words), words)
         want = [decide_with_word(kd, A, w) for w in words]
         np.testing.assert_array_equal(got, want, err_msg=f"A = {A}")
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_table_reproduces_decide_at_every_sum_and_threshold(name):
+    prog = program_for(name)
+    dp = build_datapath(prog.chip, prog.physical, 0.9, np.arange(prog.n_physical))
+    fk = engine.fast_datapath(dp)
+    a_lo, a_hi, clip = engine.table_range(dp.kernel, dp.graph)
+    assert (a_lo, a_hi, clip) == (*engine._sum_bounds(dp.kernel, dp.graph), False)
+    assert_table_matches_decide(dp, fk, a_lo, a_hi)
+
+
+@pytest.mark.parametrize("bits,up,down", [(4, 0, 0), (6, 0, 0), (6, 1, 0), (6, 3, 0), (10, 2, 0), (6, 0, 1),
+                                           (6, 0, 3), (10, 0, 2)])
+def test_saturation_range_is_where_the_accumulator_saturates(bits, up, down):
+    """Every A <= sat_lo aligns and saturates to the lowest code, every A >= sat_hi to the highest
+    (and the bounds are tight), by brute force through the kernel's accumulator_value."""
+    cfg = np.zeros(K.N_CFG, dtype=np.int64)
+    cfg[K.ACC_BITS], cfg[K.ALIGN_UP], cfg[K.ALIGN_DOWN] = bits, up, down
+    sat_lo, sat_hi = engine._saturation_range(cfg)
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    for A in range(-(1 << (bits + 4)), 1 << (bits + 4)):
+        v = int(K.accumulator_value(cfg, np.int64(A)))
+        if A <= sat_lo:
+            assert v == lo, A
+        if A >= sat_hi:
+            assert v == hi, A
+    assert K.accumulator_value(cfg, np.int64(sat_lo + 1)) > lo
+    assert K.accumulator_value(cfg, np.int64(sat_hi - 1)) < hi
 
 
 # ----------------------------------------------------------------- whole runs, fast == generic
@@ -169,6 +194,9 @@ def test_clipped_table_at_saturation(name, monkeypatch):
     if name == "lfsr-per-pbit":
         assert (sat_lo, sat_hi) == (-32, 31)                # s[4][1] codes
     monkeypatch.setattr(engine, "MAX_TABLE", hi_sum - lo_sum)
+    fk = engine.fast_datapath(dp)
+    assert fk.par[F.P_CLIP] == 1 and fk.table.size == 2 * (sat_hi - sat_lo + 1)
+    assert_table_matches_decide(dp, fk, sat_lo, sat_hi)
     a = run(prog, "fast", sweeps=20)
     b = run(prog, "generic", sweeps=20)
     assert_same_runs(a, b)
