@@ -277,6 +277,9 @@ def add_arguments(ap):
     ap.add_argument("--repeats", type=int, default=None, help="best of this many timings (default 3, quick 2)")
     ap.add_argument("--quick", action="store_true",
                     help="half the updates per timing, best of 2, small graphs unless --graphs (< 30 s)")
+    ap.add_argument("--hardware", action=argparse.BooleanOptionalAction, default=None,
+                    help="also time the integer datapath vs float and the event engine with delays on "
+                         "Pegasus P16 (default: on, off with --quick)")
     ap.add_argument("--out", default=None, help="also write the results as JSON to this file")
     return ap
 
@@ -294,6 +297,12 @@ def run_from_args(args):
     t0 = time.perf_counter()
     graphs = args.graphs or list(QUICK_GRAPHS if args.quick else GRAPHS)
     rows = run_benchmark(graphs, args.replicas, args.peers, args.sweeps, args.quick, args.repeats)
+    hardware = (not args.quick) if args.hardware is None else args.hardware
+    if hardware:
+        from .bench_hardware import hardware_rows
+
+        print("hardware paths (Pegasus P16):")
+        rows += hardware_rows(args.replicas, args.repeats or (2 if args.quick else 3), args.quick)
     print()
     print(format_table(rows))
     print(f"\n(total {time.perf_counter() - t0:.0f} s; 'x best peer' = fastest peer's ns/update / this "

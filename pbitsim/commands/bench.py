@@ -1,15 +1,15 @@
-"""`pbitsim bench`: the side-by-side benchmark against peer samplers (see scripts/bench.py)."""
-import argparse
+"""`pbitsim bench`: the side-by-side benchmark against peer samplers (same as scripts/bench.py)."""
 
-HELP = "benchmark the engines against peer samplers (dwave-samplers, openjij, thrml)"
+HELP = "benchmark the engines against peer samplers (dwave-samplers, openjij, thrml) in one run"
 
 
 def add_arguments(parser):
-    parser.add_argument("bench_args", nargs=argparse.REMAINDER,
-                        help="arguments passed to the benchmark (try `pbitsim bench --help-bench`)")
+    from .. import bench
+
+    bench.add_arguments(parser)
 
 
 def main(args):
     from .. import bench
 
-    return int(bench.main(args.bench_args) or 0)
+    return int(bench.run_from_args(args) or 0)

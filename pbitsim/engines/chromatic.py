@@ -97,6 +97,31 @@ def _blocking(replicas):
     return n_blocks, -(-block // 4) * 4
 
 
+def _run_single(graph, color_ptr, beta, state, seed, sched, edges, out):
+    """Single-chain kernel: lane streams ``(R, 2, LANES)``; returns the kernel's wall time."""
+    R = state.shape[0]
+    rng = seed_streams(seed, R * LANES).reshape(R, LANES, 2).transpose(0, 2, 1).copy()
+    state = np.ascontiguousarray(state)
+    t0 = time.perf_counter()
+    run_chromatic(graph, color_ptr, beta, state, rng, sched, edges, out)
+    return time.perf_counter() - t0
+
+
+def _run_replica_major(graph, color_ptr, beta, state, seed, sched, edges, out):
+    """Replica-major kernel: states and streams regrouped in blocks; returns the kernel's wall time."""
+    (R, n), indptr, indices, weights = state.shape, graph[0], graph[1], graph[2]
+    sell = sell_layout(indptr, indices, weights, color_ptr, 2 * LANES)
+    n_blocks, block = _blocking(R)
+    cols = np.zeros((n_blocks * block, n + 1), dtype=np.int8)  # padding replicas start at 0
+    cols[:R, :n] = state
+    blocks = np.ascontiguousarray(cols.reshape(n_blocks, block, n + 1).transpose(0, 2, 1))
+    streams = seed_streams(seed, n_blocks * block * LANES).reshape(n_blocks, block, LANES, 2)
+    rng = np.ascontiguousarray(streams.transpose(0, 3, 2, 1))  # stream of (replica r, lane l): r*LANES + l
+    t0 = time.perf_counter()
+    run_chromatic_replica_major(graph, sell, beta, blocks, rng, sched, edges, out)
+    return time.perf_counter() - t0
+
+
 def run(program, schedule, *, mode="chromatic", store_states=True, moments=False, initial=None):
     """Run the chromatic kernel on ``program`` and return :class:`Samples` in physical order."""
     return run_layout(program, schedule, "auto", mode=mode, store_states=store_states,
@@ -133,24 +158,8 @@ def run_layout(program, schedule, layout, *, mode="chromatic", store_states=True
            np.zeros((R, n if moments else 0)), np.zeros((R, edges.shape[1])))
     sched = np.array([schedule.burn_in, S, schedule.thin, MODES[mode]], dtype=np.int64)
     graph = (indptr, indices, weights, h)
-    if layout == "single":
-        rng = seed_streams(schedule.seed, R * LANES).reshape(R, LANES, 2).transpose(0, 2, 1).copy()
-        state = np.ascontiguousarray(state)
-        t0 = time.perf_counter()
-        run_chromatic(graph, color_ptr, float(schedule.beta), state, rng, sched, edges, out)
-        wall = time.perf_counter() - t0
-    else:
-        sell = sell_layout(indptr, indices, weights, color_ptr, 2 * LANES)
-        n_blocks, block = _blocking(R)
-        pad = n_blocks * block
-        cols = np.zeros((pad, n + 1), dtype=np.int8)
-        cols[:R, :n] = state
-        blocks = np.ascontiguousarray(cols.reshape(n_blocks, block, n + 1).transpose(0, 2, 1))
-        streams = seed_streams(schedule.seed, pad * LANES).reshape(n_blocks, block, LANES, 2)
-        rng = np.ascontiguousarray(streams.transpose(0, 3, 2, 1))
-        t0 = time.perf_counter()
-        run_chromatic_replica_major(graph, sell, float(schedule.beta), blocks, rng, sched, edges, out)
-        wall = time.perf_counter() - t0
+    kernel = _run_single if layout == "single" else _run_replica_major
+    wall = kernel(graph, color_ptr, float(schedule.beta), state, schedule.seed, sched, edges, out)
     out_states, out_energies, sum_m, sum_mm = out
     out_energies += program.physical.offset
     sweeps = schedule.total_sweeps
