@@ -245,12 +245,12 @@ def _pbit_arrays(program, beta, graph, seed, replicas):
     mirror = _positions(keys, indices.astype(np.int64) * n + rows)            # entry (j, i) of entry (i, j)
     if kd.cfg[D.FIXED]:
         w_int, h_int = kd.wint[at].astype(np.int64), kd.hint.astype(np.int64)
-        row_abs = np.zeros(n, dtype=np.int64)
-        np.add.at(row_abs, rows, np.abs(w_int))
-        bound = int((np.abs(h_int) + row_abs).max()) if n else 0
+        row_abs = np.abs(h_int.astype(np.float64))                 # float64: no int64 overflow in the check
+        np.add.at(row_abs, rows, np.abs(w_int.astype(np.float64)))
+        bound = float(row_abs.max()) if n else 0.0
         if bound >= MAX_EXACT_SUM:
-            raise PbitsimError(f"chip {chip.name!r}: a p-bit's wide input sum can reach {bound} lsb, beyond the "
-                               "2**53 the event engine sums exactly; use fewer weight bits")
+            raise PbitsimError(f"chip {chip.name!r}: a p-bit's wide input sum can reach {bound:.4g} lsb, beyond "
+                               "the 2**53 the event engine sums exactly; use fewer weight bits")
         w_in, h_in = w_int.astype(np.float64), h_int.astype(np.float64)
     else:
         w_in, h_in = kd.wflt[at].astype(np.float64), kd.hflt.astype(np.float64)

@@ -14,7 +14,8 @@ hardware datapath's :func:`pbitsim.kernels.datapath.decide` (the same function
 the chromatic datapath kernel calls; ``docs/datapath.md``) on ``I_i`` computed
 with the datapath's input weights — for a fixed-point chip the wide integer
 sum ``hc_i + sum_j wc(i <- j) y_j`` of the codes, then accumulator overflow,
-beta shift, table/activation and the random word.
+beta shift, table/activation and the random word.  Stuck p-bits return their
+value (the engine sets it in the initial state).
 
 Fixed-point inputs are carried in float64 holding exact integers: every
 partial sum of the codes is bounded by ``max_i (|hc_i| + sum_j |wc_ij|)``,
@@ -30,9 +31,11 @@ Shared LFSR registers (``[rng] shared``) advance by ``steps_per_update``
 shifts at the chip times ``k * fparams[F_LFSR_PERIOD]``, ``k = 0, 1, ...`` (one
 clock period, or one mean neuron time for asynchronous chips); an update at
 time ``t`` sees the ticks strictly before ``t``.  Per-p-bit registers advance
-at each update of their p-bit (inside ``decide``).  Every signal is read as a left limit: a change
-at exactly the read time is not yet seen, so p-bits updating at the same
-instant read each other's old values (the synchronous update).
+at each update of their p-bit (inside ``decide``).
+
+Every signal is read as a left limit: a change at exactly the read time is not
+yet seen, so p-bits updating at the same instant read each other's old values
+(the synchronous update).
 
 Output ``y``: with response time 0 it is the state ``m``; otherwise it follows
 ``m`` through a memoryless lag (see :mod:`pbitsim.timing`): whenever
