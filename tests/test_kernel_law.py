@@ -22,13 +22,14 @@ import numpy as np
 import pytest
 
 import pbitsim as ps
-from pbitsim.chip import chip_from_dict, load_chip
+from pbitsim.chip import load_chip
 from pbitsim.datapath import build_datapath, conditional_p_plus
 from pbitsim.errors import ChipSpecError
-from pbitsim.exact import codes_to_states, empirical_distribution, exact_law, states_to_codes, total_variation
+from pbitsim.exact import codes_to_states, exact_law, total_variation
 from pbitsim.kernel_law import (datapath_p_plus, gibbs_p_plus, kernel_stationary_law, phase_matrix,
                                 schedule_phases, stationary, sweep_matrix)
 from pbitsim.program import place_model
+from pbitsim.law_checks import fixed_format, ideal_chip_with, law_test, random_ising, tv_test
 
 REPLICAS = 16
 REJECT = 10.0       # a wrong law must miss by this many times the acceptance limit
@@ -36,56 +37,11 @@ REJECT = 10.0       # a wrong law must miss by this many times the acceptance li
 
 # ----------------------------------------------------------------- helpers
 def random_model(n, seed, j_scale=1.0, h_scale=0.5, density=0.7):
-    rng = np.random.default_rng(seed)
-    J = np.triu(rng.uniform(-j_scale, j_scale, (n, n)) * (rng.random((n, n)) < density), 1)
-    return ps.IsingModel.from_dense(J + J.T, rng.uniform(-h_scale, h_scale, n))
+    return random_ising(n, seed, j_scale, h_scale, density)
 
 
-def chip(**sections):
-    """A chip on the model's own graph with the given section overrides."""
-    d = load_chip("ideal").to_dict()
-    for sec, keys in sections.items():
-        d[sec].update(keys)
-    return chip_from_dict(d, source="test chip")
-
-
-def fixed(total, frac, overflow="saturate"):
-    return {"format": "fixed", "total_bits": total, "frac_bits": frac, "overflow": overflow}
-
-
-def law_test(states, law, min_count=50):
-    """Chi-square of the sampled histogram against ``law`` with replica error bars.
-
-    States with expected count ``law * N >= min_count`` are bins of their own,
-    the rest one bin.  ``z = (pooled - law) / se`` with ``se`` the replica
-    standard error (floored at the binomial one).  Returns ``(chi2, limit)``:
-    ``limit`` is the 99.9 % quantile of a sum of squared Student-t(R-1)
-    variables, what ``chi2`` would be for 16 replicas sampling ``law``
-    (conservative: the t tails over-cover).
-    """
-    R, S, n = states.shape
-    N = R * S
-    codes = states_to_codes(states)
-    major = np.flatnonzero(law * N >= min_count)
-    bins = np.full(law.size, major.size)
-    bins[major] = np.arange(major.size)
-    hist = np.stack([np.bincount(bins[codes[r]], minlength=major.size + 1) / S for r in range(R)])
-    pi = np.bincount(bins, weights=law, minlength=major.size + 1)
-    pooled = hist.mean(axis=0)
-    se = np.maximum(hist.std(axis=0, ddof=1) / math.sqrt(R), np.sqrt(pi * (1 - pi) / N))
-    keep = se > 0
-    z = (pooled[keep] - pi[keep]) / se[keep]
-    null = (np.random.default_rng(0).standard_t(R - 1, (20_000, z.size)) ** 2).sum(axis=1)
-    return float((z ** 2).sum()), float(np.quantile(null, 0.999))
-
-
-def tv_test(states, law):
-    """``(tv, tol)``: TV of the pooled histogram to ``law`` and the 99.9 % quantile of its noise."""
-    R, S, n = states.shape
-    hist = np.stack([empirical_distribution(states[r], n) for r in range(R)])
-    se = np.maximum(hist.std(axis=0, ddof=1) / math.sqrt(R), np.sqrt(law * (1 - law) / (R * S)))
-    null = 0.5 * np.abs(np.random.default_rng(1).standard_t(R - 1, (4000, law.size)) * se).sum(axis=1)
-    return total_variation(hist.mean(axis=0), law), float(np.quantile(null, 0.999))
+chip = ideal_chip_with
+fixed = fixed_format
 
 
 def check_against_kernel_law(program, mode=None, *, sweeps=20_000, seed=1, beta=1.0):

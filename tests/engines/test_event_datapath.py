@@ -29,37 +29,27 @@ import numpy as np
 import pytest
 
 import pbitsim as ps
-from pbitsim.chip import chip_from_dict, load_chip
+from pbitsim.chip import load_chip
 from pbitsim.datapath import build_datapath
 from pbitsim.engines import event as event_engine
 from pbitsim.engines.schedule import make_schedule
 from pbitsim.errors import PbitsimError
-from pbitsim.exact import empirical_distribution, exact_law, states_to_codes, total_variation
+from pbitsim.exact import exact_law, total_variation
 from pbitsim.kernel_law import datapath_p_plus, kernel_stationary_law, random_scan_matrix, stationary
 from pbitsim.program import chip_graph, place_model
 from pbitsim.spin_glass import random_spin_glass
+from pbitsim.law_checks import fixed_format, ideal_chip_with, law_test, random_ising, tv_test
 
 REPLICAS = 16
 REJECT = 10.0
 
 
 def random_model(n, seed, j_scale=1.5, h_scale=1.0, density=0.8):
-    rng = np.random.default_rng(seed)
-    J = np.triu(rng.uniform(-j_scale, j_scale, (n, n)) * (rng.random((n, n)) < density), 1)
-    return ps.IsingModel.from_dense(J + J.T, rng.uniform(-h_scale, h_scale, n))
+    return random_ising(n, seed, j_scale, h_scale, density)
 
 
-def chip(**sections):
-    """The ideal chip (the model's own graph) with section overrides."""
-    d = load_chip("ideal").to_dict()
-    for sec, keys in sections.items():
-        d[sec].update(keys)
-    return chip_from_dict(d, source="test chip")
-
-
-def fixed(total, frac, overflow="saturate"):
-    return {"format": "fixed", "total_bits": total, "frac_bits": frac, "overflow": overflow}
-
+chip = ideal_chip_with
+fixed = fixed_format
 
 # s[4][2] codes, an 8-entry |I| table of 10-bit thresholds, compared with 4-bit xoroshiro words:
 # a Markov chain whose law is far from Boltzmann
@@ -68,32 +58,6 @@ LUT_XORO = dict(weights=fixed(6, 2), bias=fixed(6, 2), accumulator=fixed(6, 1),
                 rng={"kind": "xoroshiro", "output_bits": 4})
 CLOCKED = {"mode": "clocked", "frequency_mhz": 1000.0}
 ASYNC = {"mode": "asynchronous"}
-
-
-def law_test(states, law, min_count=50):
-    """``(chi2, limit)``: chi-square of the pooled histogram against ``law``, replica error bars."""
-    R, S, _ = states.shape
-    N = R * S
-    codes = states_to_codes(states)
-    major = np.flatnonzero(law * N >= min_count)
-    bins = np.full(law.size, major.size)
-    bins[major] = np.arange(major.size)
-    hist = np.stack([np.bincount(bins[codes[r]], minlength=major.size + 1) / S for r in range(R)])
-    pi = np.bincount(bins, weights=law, minlength=major.size + 1)
-    se = np.maximum(hist.std(axis=0, ddof=1) / math.sqrt(R), np.sqrt(pi * (1 - pi) / N))
-    keep = se > 0
-    z = (hist.mean(axis=0)[keep] - pi[keep]) / se[keep]
-    null = (np.random.default_rng(0).standard_t(R - 1, (20_000, z.size)) ** 2).sum(axis=1)
-    return float((z ** 2).sum()), float(np.quantile(null, 0.999))
-
-
-def tv_test(states, law):
-    """``(tv, tol)``: TV of the pooled histogram to ``law`` and the 99.9 % quantile of its noise."""
-    R, S, n = states.shape
-    hist = np.stack([empirical_distribution(states[r], n) for r in range(R)])
-    se = np.maximum(hist.std(axis=0, ddof=1) / math.sqrt(R), np.sqrt(law * (1 - law) / (R * S)))
-    null = 0.5 * np.abs(np.random.default_rng(1).standard_t(R - 1, (4000, law.size)) * se).sum(axis=1)
-    return total_variation(hist.mean(axis=0), law), float(np.quantile(null, 0.999))
 
 
 def check_law(run, exact, boltzmann):
