@@ -43,6 +43,19 @@ def save_npz_atomic(path, **arrays):
     return path
 
 
+def save_npy_atomic(path, array):
+    """``np.save`` one array to ``path`` (which should end in ``.npy``), atomically; returns the path."""
+    path = os.fspath(path)
+    tmp = _tmp_in(path, ".tmp.npy")
+    try:
+        np.save(tmp, array)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
 def write_text_atomic(path, text):
     """Write a text file atomically."""
     path = os.fspath(path)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import partial
 
@@ -23,6 +22,7 @@ from networkx.algorithms.coloring import greedy_coloring as _greedy
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
+from pbitsim.atomic_io import save_npy_atomic
 from pbitsim.errors import TopologyError
 
 #: Accepted strategy names -> canonical name (networkx ``greedy_color`` names + aliases).
@@ -212,23 +212,11 @@ def _load_disk(path: str, n, rows, cols) -> np.ndarray | None:
 
 
 def _save_disk(path: str, colors: np.ndarray) -> None:
-    """Write atomically (temp file in the same directory + ``os.replace``); skip on OSError."""
-    tmp = None
+    """Write atomically (:func:`pbitsim.atomic_io.save_npy_atomic`); skip on OSError."""
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, colors)
-        os.replace(tmp, path)
-        tmp = None
+        save_npy_atomic(path, colors)
     except OSError:
         pass
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            try:
-                os.remove(tmp)
-            except OSError:
-                pass
 
 
 def _compute(n, rows, cols, strategy: str, seed: int) -> np.ndarray:

@@ -71,12 +71,14 @@ def chain_analysis(model_or_program, beta, scheme, *, biases=True, p_plus=None, 
     ideal = p_plus is None and (not isinstance(model_or_program, Program)
                                 or model_or_program.chip.is_ideal_datapath) and scheme != "naive_parallel"
     F = gradient_observables(model_or_program, biases=biases)
-    target = boltzmann_moments(model_or_program, beta, biases=biases)
     if ideal and not isinstance(model_or_program, Program):
         from .exact import exact_law
         from .program import as_ising
-        pi = exact_law(as_ising(model_or_program)[0], beta).probs
+        law = exact_law(as_ising(model_or_program)[0], beta)      # enumerated once: moments and pi
+        target = boltzmann_moments(model_or_program, beta, biases=biases, law=law)
+        pi = law.probs
     else:
+        target = boltzmann_moments(model_or_program, beta, biases=biases)
         pi = stationary_law(T)
     spec = spectrum(T, pi, n_modes=n_modes)
     rel = observable_relaxation(T, pi, F, spec=spec)

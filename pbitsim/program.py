@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import networkx as nx
 import numpy as np
 
 from .chip import ChipSpec, load_chip
-from .colouring import Colouring, canonical_colors, colour_graph
+from .colouring import Colouring, canonical_colors, colour_graph, edge_arrays
 from .errors import PbitsimError, TopologyError
 from .models import RBM, IsingModel
 
@@ -311,9 +313,15 @@ def as_ising(model):
     raise TypeError(f"expected an IsingModel or RBM, got {type(model).__name__}")
 
 
-def _missing_edges_message(model, graph, chip):
+def _missing_edges_message(model, chip, chip_edges):
+    """Error message listing the model's coupled pairs that are not chip edges, or None if all are."""
+    n, rows, cols = chip_edges
     r, c, _ = model.edges()
-    missing = [(int(a), int(b)) for a, b in zip(r, c) if not graph.has_edge(int(a), int(b))]
+    keys = rows * n + cols  # sorted: edge_arrays lexsorts (rows, cols)
+    want = r * n + c
+    idx = np.minimum(np.searchsorted(keys, want), max(keys.size - 1, 0))
+    on_chip = keys[idx] == want if keys.size else np.zeros(want.size, dtype=bool)
+    missing = [(int(a), int(b)) for a, b in zip(r[~on_chip], c[~on_chip])]
     if not missing:
         return None
     shown = ", ".join(f"({a}, {b})" for a, b in missing[:8])
@@ -331,6 +339,58 @@ def chip_graph(chip: ChipSpec):
     return topology_graph(chip.topology.kind, chip.topology.param_dict, base_dir=chip.topology.base_dir)
 
 
+def _shared_key(chip: ChipSpec):
+    """Cache key of a chip's graph, or None when it must be rebuilt each time.
+
+    ``edgelist`` graphs are rebuilt (the file may have changed); ``repr(params)``
+    keeps apart equal-comparing values of different types (``True`` vs ``1``,
+    ``3.0`` vs ``3``), which the topology checks treat differently.
+    """
+    t = chip.topology
+    if t.kind in ("model", "edgelist"):
+        return None
+    try:
+        hash(t)
+    except TypeError:  # an unhashable [topology] value: build it (and let it raise) as usual
+        return None
+    return t, repr(t.params)
+
+
+@lru_cache(maxsize=16)
+def _frozen_topology_graph(key) -> nx.Graph:
+    from .topologies import topology_graph
+
+    t = key[0]
+    return nx.freeze(topology_graph(t.kind, t.param_dict, base_dir=t.base_dir))
+
+
+@lru_cache(maxsize=16)
+def _frozen_topology_edges(key):
+    n, rows, cols = edge_arrays(_frozen_topology_graph(key))
+    rows.setflags(write=False)
+    cols.setflags(write=False)
+    return n, rows, cols
+
+
+def shared_chip_graph(chip: ChipSpec):
+    """Like :func:`chip_graph`, but a read-only (``nx.freeze``) graph shared between calls.
+
+    Building a large chip graph (Pegasus) takes a fraction of a second, so
+    :func:`place_model` and the mapping compiler reuse one per ``[topology]``
+    table; mutating it raises.  ``edgelist`` graphs are rebuilt every time.
+    """
+    key = _shared_key(chip)
+    return chip_graph(chip) if key is None else _frozen_topology_graph(key)
+
+
+def _chip_edges(chip: ChipSpec, G):
+    """``edge_arrays(G)`` of the chip graph ``G``, cached when ``G`` is the shared one."""
+    key = _shared_key(chip)
+    if key is not None and G is _frozen_topology_graph(key):
+        return _frozen_topology_edges(key)
+    return edge_arrays(G)
+
+
 def place_model(model, chip="ideal", *, colouring=None) -> Program:
     """Direct (identity) placement: logical spin ``i`` on chip p-bit ``i``.
 
@@ -341,23 +401,30 @@ def place_model(model, chip="ideal", *, colouring=None) -> Program:
     chip = load_chip(chip)
     logical, rbm = as_ising(model)
     strategy = colouring or chip.clock.colouring
+    G = None
     if chip.topology.kind != "model":
-        G = chip_graph(chip)
+        G = shared_chip_graph(chip)
         n_chip = G.number_of_nodes()
         if logical.n > n_chip:
             raise TopologyError(f"model has {logical.n} spins but chip {chip.name!r} has only {n_chip} p-bits")
-        msg = _missing_edges_message(logical, G, chip)
+        msg = _missing_edges_message(logical, chip, _chip_edges(chip, G))
         if msg:
             raise TopologyError(msg)
     placement = np.arange(logical.n, dtype=np.int64)
-    if chip.topology.kind == "model":
-        r, c, _ = logical.edges()
-        col = colour_graph((logical.n, r, c), strategy)
-    else:  # the chip's own phases (cached per chip graph), restricted to the p-bits in use
-        col = restrict_colouring(colour_graph(G, strategy), placement)
+    col = program_colouring(chip, logical, G, placement, strategy)
     report = {"n_logical": logical.n, "n_physical": logical.n, "n_edges": logical.n_edges,
               "n_colors": col.n_colors, "colouring": col.strategy, "placement": "direct"}
     return Program(logical, logical, chip, placement, placement.copy(), col, report, rbm)
+
+
+def program_colouring(chip: ChipSpec, logical: IsingModel, G, chip_nodes, strategy=None) -> Colouring:
+    """Colouring of the p-bits in use: the model graph's own for topology kind ``model``,
+    else the chip's phases (``G``'s colouring, cached per graph) restricted to ``chip_nodes``."""
+    strategy = strategy or chip.clock.colouring
+    if chip.topology.kind == "model":
+        r, c, _ = logical.edges()
+        return colour_graph((logical.n, r, c), strategy)
+    return restrict_colouring(colour_graph(_chip_edges(chip, G), strategy), chip_nodes)
 
 
 def restrict_colouring(colouring: Colouring, nodes) -> Colouring:

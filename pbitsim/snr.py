@@ -222,14 +222,15 @@ def _exact_section(G, g, counts, reference):
 
 # ------------------------------------------------------------------ exact references
 def _exact_gradient(model, data_vec, beta, exact):
+    """``(g, exact model term, reference)``, or Nones without an exact reference."""
     if not exact:
-        return None, None
+        return None, None, None
     mt = exact_model_term(model, beta)
     if mt is None:
-        return None, None
+        return None, None, None
     ref = (f"exact RBM marginals (analytic sum over {min(model.W.shape)} units)" if isinstance(model, RBM)
            else f"enumeration of 2^{model.n} states")
-    return data_vec - mt, ref
+    return data_vec - mt, mt, ref
 
 
 def _target_law(model, beta):
@@ -237,10 +238,9 @@ def _target_law(model, beta):
     return exact_law(ising, beta).probs
 
 
-def _kl_section(states, model, beta, rng):
-    """KL of the pooled sample histogram from the target law, and of N iid exact samples (a floor)."""
+def _kl_section(states, model, probs, rng):
+    """KL of the pooled sample histogram from the target law ``probs``, and of N iid exact samples (a floor)."""
     n = model.n
-    probs = _target_law(model, beta)
     flat = states.reshape(-1, n)
     emp = empirical_distribution(flat, n)
     iid_codes = rng.choice(probs.size, size=flat.shape[0], p=probs)
@@ -251,8 +251,11 @@ def _kl_section(states, model, beta, rng):
                     "as many independent exact samples (its finite-sample floor)"}
 
 
-def _kernel_section(program, model, beta, mode, rao_blackwell):
-    """Exact stationary law of the chip kernel -> bias and KL an infinite chain would show."""
+def _kernel_section(program, model, beta, mode, rao_blackwell, target, probs):
+    """Exact stationary law of the chip kernel -> bias and KL an infinite chain would show.
+
+    ``target``: the exact model term; ``probs``: the target law (or None to enumerate it here).
+    """
     from .kernel_law import kernel_stationary_law
 
     n = program.n_physical
@@ -268,10 +271,11 @@ def _kernel_section(program, model, beta, mode, rao_blackwell):
         return None
     logical_codes = states_to_codes(codes_to_states(np.arange(1 << n), n)[:, placement])
     pi = np.bincount(logical_codes, weights=pi_physical, minlength=1 << n)
-    target = exact_model_term(model, beta)
     mt = model_term_under_law(model, pi, beta=beta, rao_blackwell=rao_blackwell)
     diff = mt - target
-    return {"bias_sq": float(diff @ diff), "kl_kernel_vs_target": kl_divergence(pi, _target_law(model, beta)),
+    if probs is None:
+        probs = _target_law(model, beta)
+    return {"bias_sq": float(diff @ diff), "kl_kernel_vs_target": kl_divergence(pi, probs),
             "mode": mode,
             "note": "exact stationary law of the chip's Markov kernel: the bias |E ghat - g|^2 "
                     "of infinitely long chains (burn-in transients excluded)"}
@@ -343,15 +347,17 @@ def snr_from_states(model, states, data, *, beta=1.0, rao_blackwell=False, n_boo
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0xB0075]) if seed is not None else np.random.default_rng()
     counts = _bootstrap_counts(R, int(n_bootstrap), rng)
     boot_q, _, _ = _bootstrap_q_hat(G, counts)
-    g, ref = _exact_gradient(model, d, beta, exact)
-    exact_part = None
+    g, mt, ref = _exact_gradient(model, d, beta, exact)
+    exact_part = probs = None
     if g is not None:
         exact_part = _exact_section(G, g, counts, ref)
         if n <= MAX_KL_SPINS:
-            exact_part.update(_kl_section(states, model, beta, rng))
+            probs = _target_law(model, beta)      # enumerated once: KL here, kernel section below
+            exact_part.update(_kl_section(states, model, probs, rng))
     kernel = None
     if exact and program is not None and g is not None:
-        kernel = _kernel_section(program, model, beta, mode or program.chip.clock.mode, rao_blackwell)
+        kernel = _kernel_section(program, model, beta, mode or program.chip.clock.mode, rao_blackwell,
+                                 mt, probs)
     info = {"model": repr(model), "parameterisation": "binary (W, b, c)" if layout.kind == "rbm"
             else "spin (J, h)", "n_parameters": layout.size, "estimates": R, "samples_per_estimate": K,
             "beta": float(beta), "rao_blackwell": bool(rao_blackwell), "n_data": int(data.shape[0]),

@@ -504,10 +504,14 @@ def gradient_observables(model_or_program, *, biases=True):
     return np.concatenate(rows, axis=0)
 
 
-def boltzmann_moments(model, beta, *, biases=True):
-    """Exact ``E_p[m_i m_j]`` (edges) and ``E_p[m_i]`` under the Boltzmann law, in gradient order."""
+def boltzmann_moments(model, beta, *, biases=True, law=None):
+    """Exact ``E_p[m_i m_j]`` (edges) and ``E_p[m_i]`` under the Boltzmann law, in gradient order.
+
+    ``law``: the model's ``exact_law(model, beta)`` if already computed.
+    """
     model, _ = as_ising(model.logical if isinstance(model, Program) else model)
-    law = exact_law(model, beta)
+    if law is None:
+        law = exact_law(model, beta)
     r, c, _ = model.edges()
     parts = [law.correlations[r, c]] + ([law.means] if biases else [])
     return np.concatenate(parts)

@@ -54,10 +54,14 @@ def check_against_kernel_law(program, mode=None, *, sweeps=20_000, seed=1, beta=
     chi2_b, limit_b = law_test(run.states, boltz)
     tv_b, tol = tv_test(run.states, boltz)
     predicted = total_variation(pi_kernel, boltz)
+    # for the power check below: the same kernel's law at beta * 1.1
+    chi2_w, limit_w = law_test(run.states, kernel_stationary_law(program, 1.1 * beta, mode))
     numbers = dict(chi2_kernel=chi2_k, limit_kernel=limit_k, chi2_boltzmann=chi2_b, limit_boltzmann=limit_b,
-                   tv_boltzmann=tv_b, predicted_tv=predicted, tv_tol=tol)
+                   tv_boltzmann=tv_b, predicted_tv=predicted, tv_tol=tol,
+                   chi2_kernel_beta_1_1=chi2_w, limit_kernel_beta_1_1=limit_w)
     print(numbers)
     assert chi2_k < limit_k, f"sampler does not match the exact kernel law: {numbers}"
+    assert chi2_w > REJECT * limit_w, f"the kernel-law check cannot see beta * 1.1: {numbers}"
     # the same test rejects the ideal law by a wide margin ...
     assert chi2_b > REJECT * limit_b, f"kernel law indistinguishable from Boltzmann: {numbers}"
     # ... and the sampler's distance from it is the one the kernel law predicts

@@ -214,7 +214,13 @@ def test_report_surface_to_dict_summary_frozen():
     assert "unbiased" in d["q_hat_note"]
     assert set(d["blocks"]) == {"W", "b", "c"}
     assert {"5%", "50%", "95%"} <= set(d["per_parameter"]["quantiles"])
-    assert d["exact"]["kl"] >= 0 and d["setup"]["seed"] == 1
+    assert d["setup"]["seed"] == 1
+    # the KL is a value, not just ">= 0": 400 correlated samples of a 2^7-state law leave a positive KL, at
+    # least Pinsker's 2 TV^2 for the same histogram, and on the ideal chip within a few times the KL of as
+    # many i.i.d. exact draws (the chain's autocorrelation only inflates it modestly)
+    kl, tv, kl_iid = d["exact"]["kl"], d["exact"]["tv"], d["exact"]["kl_iid_same_n"]
+    assert kl >= 2 * tv ** 2 > 0 and kl_iid > 0
+    assert kl < 3 * kl_iid, (kl, kl_iid)
     text = rep.summary()
     for needle in ("Qhat", "equals Q only for an unbiased estimator", "bias^2", "tau_int magnetization"):
         assert needle in text

@@ -4,12 +4,13 @@ from __future__ import annotations
 from ..chip import load_chip
 from ..mapping.compiler import METHODS, compile_model, format_report
 from ..mapping.logical import load_compile_input
+from . import add_chip_argument
 
 HELP = "compile a model onto a chip (placement or minor embedding, quantization, colouring)"
 
 
 def add_arguments(parser):
-    parser.add_argument("chip", help="shipped chip name (see `pbitsim models`) or path to a .toml file")
+    add_chip_argument(parser)
     parser.add_argument("--model", required=True,
                         help=".npz model: Ising (J or J_row/J_col/J_val, h), RBM (W, b, c) or DBM (W0, W1, ..., "
                         "optional b0, b1, ...)")

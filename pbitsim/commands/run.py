@@ -12,20 +12,18 @@ from ..models import load_model
 from ..program import chip_graph, place_model
 from ..simulate import simulate
 from ..spin_glass import random_spin_glass
+from . import add_chain_arguments, add_chip_argument
 
 HELP = "simulate a model on a chip and print a summary"
 
 
 def add_arguments(parser):
-    parser.add_argument("chip", help="shipped chip name (see `pbitsim models`) or path to a .toml file")
+    add_chip_argument(parser)
     parser.add_argument("--model", help=".npz model (Ising J/h or RBM W/b/c); default: a random spin glass "
                         "on the chip graph")
     parser.add_argument("--sweeps", type=int, default=1000, help="sweeps after burn-in (default 1000)")
-    parser.add_argument("--burn-in", type=int, default=100, help="burn-in sweeps (default 100)")
-    parser.add_argument("--thin", type=int, default=1, help="sample every THIN sweeps (default 1)")
+    add_chain_arguments(parser)
     parser.add_argument("--replicas", type=int, default=1, help="independent replicas (default 1)")
-    parser.add_argument("--beta", type=float, default=1.0, help="inverse temperature (default 1)")
-    parser.add_argument("--engine", help="override the chip's clock mode (chromatic, sequential, ...)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the run and of the random model (default 0)")
     parser.add_argument("--out", help="directory for samples.npz and summary.json")
 

@@ -7,22 +7,20 @@ from ..atomic_io import write_json_atomic
 from ..chip import load_chip
 from ..models import load_model
 from ..snr import gradient_snr
+from . import add_chain_arguments, add_chip_argument
 
 HELP = "gradient signal-to-noise (Qhat, bias/variance, autocorrelation) of a model on a chip"
 
 
 def add_arguments(parser):
-    parser.add_argument("chip", help="shipped chip name (see `pbitsim models`) or path to a .toml file")
+    add_chip_argument(parser)
     parser.add_argument("--model", required=True, help=".npz model (RBM W/b/c or Ising J/h)")
     parser.add_argument("--data", default="digits",
                         help="'digits' (binarized 8x8 scikit-learn digits) or an .npz with key 'data' "
                              "(samples x visible units, 0/1); default digits")
     parser.add_argument("--estimates", type=int, default=32, help="independent estimates = chains (default 32)")
     parser.add_argument("--samples", type=int, default=200, help="samples per estimate (default 200)")
-    parser.add_argument("--burn-in", type=int, default=100, help="burn-in sweeps per chain (default 100)")
-    parser.add_argument("--thin", type=int, default=1, help="one sample every THIN sweeps (default 1)")
-    parser.add_argument("--beta", type=float, default=1.0, help="inverse temperature (default 1)")
-    parser.add_argument("--engine", help="override the chip's clock mode")
+    add_chain_arguments(parser)
     parser.add_argument("--rao-blackwell", action="store_true",
                         help="RBM: use E[h|v] instead of the sampled hidden units in the model term")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")

@@ -6,12 +6,13 @@ import os
 from ..chip import load_chip
 from ..errors import PbitsimError
 from ..training import train_ising, train_rbm
+from . import add_chip_argument
 
 HELP = "train an RBM (or a sparse Ising model) on binarized digits or your data by PCD, sampling on a chip"
 
 
 def add_arguments(parser):
-    parser.add_argument("chip", help="shipped chip name (see `pbitsim models`) or path to a .toml file")
+    add_chip_argument(parser)
     parser.add_argument("--out", required=True, help="weights file to write (.npz: W, b, c, or J_row/J_col/"
                         "J_val/h with --ising); the "
                         "per-epoch log goes next to it as <name>.history.json")

@@ -20,7 +20,7 @@ from ..errors import PbitsimError
 from ..kernels.chromatic import run_chromatic, run_chromatic_replica_major
 from ..kernels.rng import seed_streams
 from ..samples import Samples, Timing
-from .schedule import initial_states
+from .schedule import initial_states, program_cached
 
 MODES = {"chromatic": 0, "naive_parallel": 1}
 LAYOUTS = ("auto", "single", "replica_major")
@@ -107,10 +107,10 @@ def _run_single(graph, color_ptr, beta, state, seed, sched, edges, out):
     return time.perf_counter() - t0
 
 
-def _run_replica_major(graph, color_ptr, beta, state, seed, sched, edges, out):
-    """Replica-major kernel: states and streams regrouped in blocks; returns the kernel's wall time."""
-    (R, n), indptr, indices, weights = state.shape, graph[0], graph[1], graph[2]
-    sell = sell_layout(indptr, indices, weights, color_ptr, 2 * LANES)
+def _run_replica_major(graph, sell, beta, state, seed, sched, edges, out):
+    """Replica-major kernel (``sell`` from :func:`sell_layout`): states and streams regrouped in blocks;
+    returns the kernel's wall time."""
+    R, n = state.shape
     n_blocks, block = _blocking(R)
     cols = np.zeros((n_blocks * block, n + 1), dtype=np.int8)  # padding replicas start at 0
     cols[:R, :n] = state
@@ -137,7 +137,8 @@ def run_layout(program, schedule, layout, *, mode="chromatic", store_states=True
         raise PbitsimError(f"unknown layout {layout!r}; allowed: {', '.join(LAYOUTS)}")
     if layout == "replica_major" and mode != "chromatic":
         raise PbitsimError("the replica-major layout runs chromatic mode only")
-    perm, indptr, indices, weights, h, color_ptr = colour_ordered_csr(program)
+    perm, indptr, indices, weights, h, color_ptr = program_cached(
+        program, "colour_ordered_csr", None, lambda: colour_ordered_csr(program))
     if layout == "auto":
         layout = choose_layout(mode, schedule.replicas, indptr[-1] / max(h.shape[0], 1))
     if mode == "naive_parallel":  # one "colour" holding every p-bit
@@ -158,8 +159,13 @@ def run_layout(program, schedule, layout, *, mode="chromatic", store_states=True
            np.zeros((R, n if moments else 0)), np.zeros((R, edges.shape[1])))
     sched = np.array([schedule.burn_in, S, schedule.thin, MODES[mode]], dtype=np.int64)
     graph = (indptr, indices, weights, h)
-    kernel = _run_single if layout == "single" else _run_replica_major
-    wall = kernel(graph, color_ptr, float(schedule.beta), state, schedule.seed, sched, edges, out)
+    if layout == "single":
+        kernel, layout_arrays = _run_single, color_ptr
+    else:
+        kernel = _run_replica_major
+        layout_arrays = program_cached(program, "sell_layout", 2 * LANES,
+                                       lambda: sell_layout(indptr, indices, weights, color_ptr, 2 * LANES))
+    wall = kernel(graph, layout_arrays, float(schedule.beta), state, schedule.seed, sched, edges, out)
     out_states, out_energies, sum_m, sum_mm = out
     out_energies += program.physical.offset
     sweeps = schedule.total_sweeps

@@ -10,6 +10,7 @@ same seed, energies equal to rounding); every other chip runs the generic
 """
 from __future__ import annotations
 
+import copy
 import time
 
 import numpy as np
@@ -21,7 +22,7 @@ from ..kernels import datapath_fast as F
 from ..kernels.chromatic_datapath import run_datapath
 from ..kernels.fixed_point import OVERFLOW_SATURATE
 from ..samples import Samples, Timing
-from .schedule import initial_states, replica_streams
+from .schedule import initial_states, program_cached, replica_streams
 
 KERNELS = ("auto", "fast", "generic")
 #: largest decision table (entries) of the fast kernel
@@ -152,9 +153,11 @@ def run(program, schedule, *, mode="chromatic", store_states=True, initial=None,
     if mode == "sequential" and chip.clock.scan == "random":
         raise ChipSpecError(f"chip {chip.name!r}: random-scan sequential mode is only available with the "
                             "ideal float datapath")
-    order, color_ptr = phase_schedule(program, mode)
-    dp = build_datapath(chip, program.physical, schedule.beta, order, chip_nodes=program.chip_nodes)
-    fk = fast_datapath(dp) if kernel != "generic" else None
+    order, color_ptr = program_cached(program, ("phases", mode), None, lambda: phase_schedule(program, mode))
+    beta = schedule.beta
+    dp = program_cached(program, ("datapath", mode), beta, lambda: build_datapath(
+        chip, program.physical, beta, order, chip_nodes=program.chip_nodes))
+    fk = program_cached(program, ("fast", mode), beta, lambda: fast_datapath(dp)) if kernel != "generic" else None
     if kernel == "fast" and fk is None:
         raise ChipSpecError(f"chip {chip.name!r}: the fast datapath kernel needs fixed point without analog "
                             "effects or stuck p-bits and a small decision table")
@@ -179,7 +182,7 @@ def run(program, schedule, *, mode="chromatic", store_states=True, initial=None,
     sweeps = schedule.total_sweeps
     n_phases = color_ptr.shape[0] - 1
     timing = Timing(wall, sweeps * n * R, sweeps, simulated_ns=1e3 * sweeps * n_phases / chip.clock.frequency_mhz)
-    info = {"datapath": {k: v for k, v in dp.report.items()}, "n_phases": int(n_phases),
+    info = {"datapath": copy.deepcopy(dp.report), "n_phases": int(n_phases),
             "kernel": "generic" if fk is None else "fast"}
     return Samples(states=out_states[:, :, inv] if store_states else None, energies=out_energies,
                    beta=schedule.beta, seed=schedule.seed, engine=f"{mode}+datapath", chip=chip.name,

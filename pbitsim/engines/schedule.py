@@ -90,3 +90,21 @@ def initial_states(n, replicas, seed, initial=None):
 def replica_streams(seed, replicas):
     """One xoroshiro128+ stream per replica (uint64, (replicas, 2))."""
     return seed_streams(seed, replicas)
+
+
+def program_cached(program, slot, tag, build):
+    """``build()``, kept on ``program`` (frozen, immutable inputs) until asked for with another ``tag``.
+
+    Engines call ``simulate`` many times on one Program (gradient SNR, repeated
+    runs); this keeps the arrays derived from it (colour-ordered CSR, compiled
+    datapath) instead of rebuilding them per run.  One value per ``slot``: a
+    new ``tag`` (e.g. another ``beta``) replaces the old value, so the cache
+    stays bounded.  Callers must not modify what it returns.
+    """
+    cache = program.__dict__.setdefault("_engine_cache", {})
+    hit = cache.get(slot)
+    if hit is not None and hit[0] == tag:
+        return hit[1]
+    value = build()
+    cache[slot] = (tag, value)
+    return value

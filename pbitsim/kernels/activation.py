@@ -6,8 +6,6 @@ against ``numpy.tanh``).  A p-bit's probability
 ``(1 + tanh(beta I)) / 2`` is off by at most 1e-6, far below what any sampler
 run can resolve, and it avoids a libm call so the update loop vectorises.
 """
-import math
-
 import numpy as np
 from numba import njit
 
@@ -31,11 +29,6 @@ def fast_tanh(x):
     p = ((((((_P6 * t + _P5) * t + _P4) * t + _P3) * t + _P2) * t + _P1) * t + _P0) * x
     q = (((((_Q6 * t + _Q5) * t + _Q4) * t + _Q3) * t + _Q2) * t + _Q1) * t + 1.0
     return p / q
-
-
-@njit(inline="always", cache=True)
-def exact_tanh(x):
-    return math.tanh(x)
 
 
 @njit(cache=True)

@@ -81,13 +81,11 @@ def integer_inputs(g, dp, s, fint):
 
 
 @njit(cache=True)
-def datapath_sweeps(g, dp, color_ptr, s, tmp, rng, r, lfsr, n_sweeps):
-    """``n_sweeps`` sweeps of one replica (gather form for float datapaths, cached sums for fixed)."""
+def datapath_sweeps(g, dp, color_ptr, s, fint, tmp, rng, r, lfsr, n_sweeps):
+    """``n_sweeps`` sweeps of one replica (gather form for float datapaths, cached sums ``fint`` for
+    fixed point: :func:`integer_inputs` of ``s`` on entry, kept so on return)."""
     shared = dp.cfg[RNG_KIND] == RNG_LFSR and dp.cfg[LFSR_SHARED] != 0
     fixed = dp.cfg[FIXED] != 0
-    fint = np.empty(s.shape[0], dtype=np.int64)
-    if fixed:
-        integer_inputs(g, dp, s, fint)
     for _ in range(n_sweeps):
         if shared:
             advance_shared(dp.cfg, lfsr, r)
@@ -115,12 +113,17 @@ def run_datapath(g, dp, color_ptr, state, rng, lfsr, schedule, out_states, out_e
     burn_in, n_samples, thin = schedule[0], schedule[1], schedule[2]
     n = state.shape[1]
     store = out_states.shape[1] > 0
-    for r in prange(state.shape[0]):
+    fixed = dp.cfg[FIXED] != 0
+    for rr in prange(state.shape[0]):
+        r = np.int64(rr)  # signed, as other callers pass it: one specialisation of the helpers
         s = state[r]
         tmp = np.empty(n, dtype=np.int8)
-        datapath_sweeps(g, dp, color_ptr, s, tmp, rng, r, lfsr, burn_in)
+        fint = np.empty(n if fixed else 0, dtype=np.int64)  # exact integer inputs, updated on flips
+        if fixed:
+            integer_inputs(g, dp, s, fint)
+        datapath_sweeps(g, dp, color_ptr, s, fint, tmp, rng, r, lfsr, burn_in)
         for t in range(n_samples):
-            datapath_sweeps(g, dp, color_ptr, s, tmp, rng, r, lfsr, thin)
+            datapath_sweeps(g, dp, color_ptr, s, fint, tmp, rng, r, lfsr, thin)
             out_energies[r, t] = ideal_energy(g, s)
             if store:
                 for i in range(n):

@@ -222,7 +222,8 @@ def run_datapath_fast(g, fk, color_ptr, state, rng, lfsr, schedule, out_states, 
     store = out_states.shape[1] > 0
     track = thin < TRACK_THIN
     buffered = fk.par[P_RNG] == WORDS_XOROSHIRO or fk.par[P_RNG] >= WORDS_SHARED_FIBONACCI
-    for r in prange(state.shape[0]):
+    for rr in prange(state.shape[0]):
+        r = np.int64(rr)  # signed (the prange index is unsigned): one specialisation of the helpers
         s = state[r]
         reg = lfsr[r]
         fint = np.empty_like(fk.hint)

@@ -84,19 +84,3 @@ def next_u64(state, k):
 def next_double(state, k):
     """Uniform float64 in [0, 1) with 53 random bits from stream ``k``."""
     return (next_u64(state, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
-@njit(inline="always", cache=True)
-def u64_to_two_symmetric(x):
-    """Split 64 random bits into two uniforms in (-1, 1), 32 bits each (float64)."""
-    hi = np.float64(x >> np.uint64(32))
-    lo = np.float64(x & np.uint64(0xFFFFFFFF))
-    scale = 1.0 / 2147483648.0
-    return (hi + 0.5) * scale - 1.0, (lo + 0.5) * scale - 1.0
-
-
-@njit(cache=True)
-def fill_doubles(state, k, out):
-    """Fill ``out`` (float64, 1-D) with uniforms in [0, 1) from stream ``k``."""
-    for i in range(out.shape[0]):
-        out[i] = next_double(state, k)

@@ -8,6 +8,7 @@ random scan picks ``n`` sites uniformly per sweep.  Arrays as in
 """
 import math
 
+import numpy as np
 from numba import njit, prange
 
 from .rng import next_double
@@ -51,7 +52,8 @@ def run_sequential(indptr, indices, weights, h, beta, state, rng, schedule, out_
     """``schedule`` int64 (4,): ``(burn_in, n_samples, thin, random_scan)``; outputs as in chromatic."""
     burn_in, n_samples, thin, random_scan = schedule[0], schedule[1], schedule[2], schedule[3]
     store = out_states.shape[1] > 0
-    for r in prange(state.shape[0]):
+    for rr in prange(state.shape[0]):
+        r = np.int64(rr)  # signed (the prange index is unsigned): one specialisation of the helpers
         s = state[r]
         sequential_sweeps(indptr, indices, weights, h, beta, s, rng, r, burn_in, random_scan != 0)
         for t in range(n_samples):

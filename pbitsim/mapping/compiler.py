@@ -19,10 +19,9 @@ import time
 import numpy as np
 
 from ..chip import load_chip
-from ..colouring import colour_graph
 from ..errors import PbitsimError, TopologyError
 from ..models import IsingModel
-from ..program import Program, chip_graph, restrict_colouring
+from ..program import Program, program_colouring, shared_chip_graph
 from .embedding import default_chain_strength, distribute, find_chains, layout_chains, validate_chains
 from .logical import as_logical
 from .placement import check_fits, identity_fits, mapping_placement, missing_edges, subgraph_placement
@@ -167,7 +166,7 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
         G = logical.graph()
         chains_chip, how = [np.array([i]) for i in range(logical.n)], "identity"
     else:
-        G = chip_graph(chip)
+        G = shared_chip_graph(chip)
         chains_chip, how = _locate(logical, chip, G, method, mapping, seed, float(timeout_s), embed_options)
     layout = layout_chains(logical, chains_chip, G)
     lengths = layout.chains.lengths
@@ -176,12 +175,7 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
     q = quantize_program(logical, layout, J, h, chip, scale=scale, percentile=percentile, chain_strength=K,
                          seed=seed)
     physical = _physical_model(logical, layout, q)
-    strategy = chip.clock.colouring
-    if chip.topology.kind == "model":
-        r, c, _ = logical.edges()
-        col = colour_graph((logical.n, r, c), strategy)
-    else:
-        col = restrict_colouring(colour_graph(G, strategy), layout.chip_nodes)
+    col = program_colouring(chip, logical, G, layout.chip_nodes)
     report = {
         "chip": chip.name, "model": lm.kind, "layers": list(lm.layers),
         "method": "direct" if how != "minorminer" and lengths.max(initial=1) == 1 else "embed",

@@ -88,7 +88,7 @@ def _sampling_metrics(program, run_cfg, seed, wanted):
     if "tau_int" in wanted:
         from ..autocorrelation import integrated_time
 
-        taus = [float(np.atleast_1d(integrated_time(e).tau)[0]) for e in s.energies]
+        taus = integrated_time(np.asarray(s.energies).T).tau   # one tau per replica (column)
         out["tau_int"] = float(np.mean(taus)) * run_cfg["thin"]
     return out
 

@@ -20,9 +20,6 @@ that limit, and their TV distance from Boltzmann must be the predicted one.
 """
 import importlib.resources
 import math
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -105,6 +102,8 @@ def test_clocked_fixed_point_lut_chip_samples_the_colour_sweep_kernel_law():
     run = sample(program, 12_000)
     assert run.info["reads"] == "cached fields"
     check_law(run, kernel_stationary_law(program, 1.0, "chromatic"), exact_law(program.physical).probs)
+    chi2, limit = law_test(run.states, kernel_stationary_law(program, 1.1, "chromatic"))  # power: beta * 1.1
+    assert chi2 > REJECT * limit
     # the schedule matters: random-scan Gibbs with the same conditionals is a different law, rejected
     chi2, limit = law_test(run.states, stationary(random_scan_matrix(datapath_p_plus(program, 1.0)).toarray()))
     assert chi2 > REJECT * limit
@@ -127,6 +126,10 @@ def test_asynchronous_datapath_samples_the_random_scan_law(sections):
     check_law(run, exact, exact_law(program.physical).probs)
     chi2, limit = law_test(run.states, kernel_stationary_law(program, 1.0, "chromatic"))  # not the sweep law
     assert chi2 > REJECT * limit
+    # power: the acceptance test (chi2 < limit) rejects the same kernel's law at beta * 1.1
+    hotter = stationary(random_scan_matrix(datapath_p_plus(program, 1.1)).toarray())
+    chi2, limit = law_test(run.states, hotter)
+    assert chi2 > limit, (chi2, limit)
 
 
 @pytest.mark.parametrize("weights", [{}, {"mismatch_rel_sigma": 0.3, "mismatch_abs_sigma": 0.2}],
@@ -166,7 +169,7 @@ def test_stuck_pbits_stay_stuck():
     assert run.info["flips"] > 100
 
 
-def test_lfsr_chip_is_deterministic_across_thread_counts():
+def test_lfsr_chip_is_deterministic_across_thread_counts(thread_outputs):
     code = textwrap.dedent("""
         import hashlib, numpy as np, pbitsim as ps
         from pbitsim.chip import load_chip
@@ -179,14 +182,7 @@ def test_lfsr_chip_is_deterministic_across_thread_counts():
             s = ps.simulate(program, sweeps=30, replicas=5, seed=42)
             print(hashlib.sha256(s.states.tobytes() + s.energies.tobytes()).hexdigest(), s.info["flips"])
     """)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(ps.__file__)))  # this checkout
-    out = []
-    for threads in ("1", "2"):
-        env = dict(os.environ, NUMBA_NUM_THREADS=threads,
-                   PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
-        res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-        assert res.returncode == 0, res.stderr
-        out.append(res.stdout.strip())
+    out = thread_outputs(code)
     assert out[0] == out[1] and len(out[0].splitlines()) == 2
 
 

@@ -14,9 +14,6 @@ Every comparison uses replica-to-replica error bars: per-state frequencies are
 compared with the reference through z-scores, and a KL divergence with its
 noise floor ``sum_s var(p_hat_s) / (2 p_s)``.
 """
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -81,6 +78,12 @@ def assert_law(states, probs, z_max=5.0):
     z, kl, floor = law_check(states, probs)
     assert z < z_max, f"max z = {z:.2f} (KL {kl:.3g}, noise floor {floor:.3g})"
     assert kl < 6 * floor + 1e-12, f"KL {kl:.3g} above 6x its noise floor {floor:.3g}"
+
+
+def assert_law_would_reject(states, probs, z_max=5.0):
+    """Power: the acceptance test of :func:`assert_law` fails, on both counts, against the wrong law."""
+    z, kl, floor = law_check(states, probs)
+    assert z >= z_max and kl >= 6 * floor + 1e-12, f"wrong law accepted: max z = {z:.2f}, KL {kl:.3g} (floor {floor:.3g})"
 
 
 def assert_not_law(states, probs, z_min=8.0):
@@ -214,6 +217,7 @@ def test_poisson_pbits_without_delay_sample_boltzmann(timing, queue):
     s = event_engine.run(program, schedule, queue=queue)
     law = exact_law(FRUSTRATED)
     assert_law(s.states, law.probs)
+    assert_law_would_reject(s.states, exact_law(FRUSTRATED, 1.1).probs)  # the check sees beta * 1.1
     pooled = s.states.reshape(-1, 4).astype(np.float64)
     means = s.states.mean(axis=1)  # (replicas, n)
     err = means.std(axis=0, ddof=1) / np.sqrt(s.n_replicas)
@@ -249,6 +253,7 @@ def test_ideal_clocked_timing_reproduces_the_chromatic_law():
     ev = run(FRUSTRATED, clocked_chip())
     assert ev.info["reads"] == "cached fields"
     assert_law(ev.states, law.probs)
+    assert_law_would_reject(ev.states, exact_law(FRUSTRATED, 1.1).probs)  # the check sees beta * 1.1
     ch = simulate(FRUSTRATED, "ideal", sweeps=4000, burn_in=20, replicas=32, seed=2)
     # same law as the chromatic engine: per-state frequencies agree within the joint error bars
     fe, fc = state_frequencies(ev.states, 4), state_frequencies(ch.states, 4)
@@ -447,7 +452,7 @@ def test_static_clock_schedule_equals_the_heap():
     np.testing.assert_array_equal(static.states, heap.states)
 
 
-def test_same_seed_same_output_on_one_and_two_threads():
+def test_same_seed_same_output_on_one_and_two_threads(thread_outputs):
     code = textwrap.dedent("""
         import hashlib, numpy as np
         from pbitsim.chip import load_chip
@@ -459,16 +464,7 @@ def test_same_seed_same_output_on_one_and_two_threads():
         s = simulate(IsingModel.from_dense(J, np.zeros(4)), chip, sweeps=200, replicas=7, seed=42)
         print(hashlib.sha256(s.states.tobytes() + s.energies.tobytes()).hexdigest(), s.info["flips"])
     """)
-    import pbitsim
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(pbitsim.__file__)))  # this checkout, not another install
-    out = []
-    for threads in ("1", "2"):
-        env = dict(os.environ, NUMBA_NUM_THREADS=threads,
-                   PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
-        res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-        assert res.returncode == 0, res.stderr
-        out.append(res.stdout.strip())
+    out = thread_outputs(code)
     assert out[0] == out[1]
 
 

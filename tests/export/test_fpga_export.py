@@ -34,6 +34,7 @@ def random_chip(rng, **over):
     width = int(rng.integers(4, 41))
     shared = bool(rng.random() < 0.3)
     group, shift = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+    shift = min(shift, (width - 1) // max(group - 1, 1))  # every window must fit in the register
     kmax = width - (group - 1) * shift if shared else width
     d = {"name": "random-fixed", "topology": {"kind": "model"},
          "pbit": {"activation": "lut", "lut_input_bits": int(rng.integers(1, 7)),

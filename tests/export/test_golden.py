@@ -40,6 +40,7 @@ def random_chip(rng):
     width = int(rng.integers(5, 40))
     shared = bool(rng.random() < 0.35)
     group, shift = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+    shift = min(shift, (width - 1) // max(group - 1, 1))  # every window must fit in the register
     kmax = width - (group - 1) * shift if shared else width
     return chip_from_dict({
         "topology": {"kind": "model"},

@@ -71,6 +71,8 @@ def test_moments_match_exact_enumeration(name, layout):
     assert s.info["layout"] == layout
     z = z_scores(s, exact_law(model, 1.0))
     assert z.max() < Z_MAX, f"worst z = {z.max():.2f} at moment {int(z.argmax())}"
+    # power: the same estimates are rejected against the law at beta * 1.1
+    assert z_scores(s, exact_law(model, 1.1)).max() > 2 * Z_MAX
 
 
 def test_naive_parallel_is_not_gibbs_but_samples_its_own_kernel_law():

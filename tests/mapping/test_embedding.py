@@ -206,7 +206,8 @@ def test_unembedded_majority_samples_match_exact_enumeration(rbm_8x4_run):
     stats = block_statistics(logical_samples(run, states, p.logical), p.logical)
     law = exact_law(rbm.to_ising())
     assert_matches_law(stats, law, histogram=True)
-    assert_rejects_law(stats, exact_law(rbm.to_ising(), 1.25))   # the check has power
+    for wrong_beta in (0.9, 1.1):                                   # the check has power: it sees beta * 1.1
+        assert_rejects_law(stats, exact_law(rbm.to_ising(), wrong_beta))
 
 
 def test_discarding_broken_samples_is_exact(rbm_8x4_run):
@@ -217,3 +218,5 @@ def test_discarding_broken_samples_is_exact(rbm_8x4_run):
     states = np.stack([p.unembed(run.states[r][kept[r]][:n]) for r in range(run.states.shape[0])])
     stats = block_statistics(logical_samples(run, states, p.logical), p.logical)
     assert_matches_law(stats, exact_law(rbm.to_ising()))
+    for wrong_beta in (0.9, 1.1):                                   # ... with power against beta * 1.1
+        assert_rejects_law(stats, exact_law(rbm.to_ising(), wrong_beta))
