@@ -4,16 +4,16 @@
 >>> chip = ps.load_chip("ideal")
 >>> run = ps.simulate(ps.IsingModel.from_dense([[0, 1], [1, 0]]), chip, sweeps=100, seed=1)
 """
-from .chip import ChipSpec, list_chips, load_chip
+from .chip.spec import ChipSpec, list_chips, load_chip
 from .errors import ChipSpecError, ModelError, PbitsimError, TopologyError
-from .exact import exact_law
-from .mapping.compiler import compile_model, compile_model as compile  # noqa: A004 (ps.compile)
+from .analysis.exact import exact_law
+from .compiler.pipeline import compile_model, compile_model as compile  # noqa: A004 (ps.compile)
 from .export import export_fpga
 from .models import RBM, IsingModel, load_model, save_model
-from .program import Program, place_model
+from .compiler.program import Program, place_model
 from .samples import Samples
 from .simulate import simulate
-from .snr import gradient_snr
+from .analysis.snr import gradient_snr
 
 __version__ = "0.1.0"
 

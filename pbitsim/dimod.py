@@ -13,7 +13,7 @@ from __future__ import annotations
 import dimod
 import numpy as np
 
-from .chip import load_chip
+from .chip.spec import load_chip
 from .errors import PbitsimError
 from .models import IsingModel
 from .simulate import simulate

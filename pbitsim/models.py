@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .atomic_io import save_npz_atomic
+from .files.atomic import save_npz_atomic
 from .errors import ModelError
-from .npz_files import open_npz
+from .files.npz import open_npz
 
 __all__ = ["IsingModel", "RBM", "load_model", "save_model"]
 

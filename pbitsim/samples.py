@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .atomic_io import save_npz_atomic
+from .files.atomic import save_npz_atomic
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ import dataclasses
 
 from .engines import chromatic as chromatic_engine
 from .engines import event as event_engine
-from .engines import datapath as datapath_engine
+from .engines import hardware_gibbs as datapath_engine
 from .engines import sequential as sequential_engine
 from .engines.schedule import make_schedule
 from .errors import ChipSpecError, PbitsimError
-from .program import Program, place_model
+from .compiler.program import Program, place_model
 
 ENGINES = ("chromatic", "naive_parallel", "sequential", "clocked", "asynchronous")
 
@@ -48,7 +48,7 @@ def simulate(model_or_program, chip="ideal", *, sweeps, burn_in=0, thin=1, repli
     record_flips : bool
         Event engine only: put the log of every flip (time, p-bit, value) in
         ``info["flip_log"]``.
-    timing : pbitsim.timing.TimingSpec, optional
+    timing : pbitsim.engines.timing.TimingSpec, optional
         Event engine only: hand-made timing instead of the one drawn from the chip.
 
     Returns

@@ -15,8 +15,8 @@ import os
 
 import numpy as np
 
-from pbitsim.chip import load_chip
-from pbitsim.exact import exact_law, kl_divergence, states_to_codes
+from pbitsim.chip.spec import load_chip
+from pbitsim.analysis.exact import exact_law, kl_divergence, states_to_codes
 from pbitsim.models import IsingModel
 from pbitsim.simulate import simulate
 

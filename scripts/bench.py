@@ -1,4 +1,4 @@
-"""Benchmark pbitsim's chromatic engine against peer samplers (see :mod:`pbitsim.bench`).
+"""Benchmark pbitsim's chromatic engine against peer samplers (see :mod:`pbitsim.bench.peers`).
 
     python scripts/bench.py [--graphs pegasus16,lattice128,rr100k] [--replicas 1,64]
                             [--peers dwave,openjij,thrml] [--sweeps N] [--quick] [--out FILE.json]
@@ -7,7 +7,7 @@ Same as ``pbitsim bench``; ``--help`` lists the options.
 """
 import sys
 
-from pbitsim.bench import main
+from pbitsim.bench.peers import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -3,7 +3,7 @@
     python scripts/bench_datapath.py [--replicas 1,64] [--repeats 3] [--scale 1.0] [--generic]
 
 The same measurement runs inside ``pbitsim bench`` (section "hardware paths");
-see :mod:`pbitsim.bench_hardware` for the workload.  ``--generic`` also times
+see :mod:`pbitsim.bench.hardware` for the workload.  ``--generic`` also times
 the generic (golden-model) datapath kernel.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import os
 
 import numba
 
-from pbitsim.bench import spin_glass_named, time_pbitsim
-from pbitsim.bench_hardware import integer_program, time_integer
+from pbitsim.bench.peers import spin_glass_named, time_pbitsim
+from pbitsim.bench.hardware import integer_program, time_integer
 
 TARGET_UPDATES = 6e7  # p-bit updates in the long timing run at --scale 1
 

@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 import pbitsim as ps
-from pbitsim.predictors import (chain_analysis, measure_q, predict_q_global_gap, predict_q_projected,
+from pbitsim.analysis.predictors import (chain_analysis, measure_q, predict_q_global_gap, predict_q_projected,
                                 q_exact_chain)
 
 

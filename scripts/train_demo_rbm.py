@@ -1,7 +1,7 @@
 """Train the shipped demo RBM: 64 visible (binarized 8x8 digits) x 10 hidden, PCD on the ideal chip.
 
 Writes ``pbitsim/data/demo_rbm.npz`` (keys W, b, c; ``pbitsim.load_model`` reads
-it, ``pbitsim.digits.demo_rbm_path()`` finds it) and prints the per-epoch log:
+it, ``pbitsim.training.digits.demo_rbm_path()`` finds it) and prints the per-epoch log:
 reconstruction error, exact log-likelihood (10 hidden units: log Z summed over
 the hidden layer exactly), and Qhat / Q of a 100-sample gradient estimate on the
 ideal chip.  Runs in well under a minute on a laptop core.
@@ -15,8 +15,8 @@ import os
 import time
 
 from pbitsim.commands.train import _format_history
-from pbitsim.digits import load_binary_digits
-from pbitsim.training import train_rbm
+from pbitsim.training.digits import load_binary_digits
+from pbitsim.training.pcd import train_rbm
 
 DEFAULT_OUT = os.path.join(os.path.dirname(__file__), os.pardir, "pbitsim", "data", "demo_rbm.npz")
 

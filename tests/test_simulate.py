@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from pbitsim.chip import chip_from_dict, load_chip
+from pbitsim.chip.spec import chip_from_dict, load_chip
 from pbitsim.errors import ChipSpecError, PbitsimError, TopologyError
 from pbitsim.models import RBM, IsingModel
-from pbitsim.program import place_model
+from pbitsim.compiler.program import place_model
 from pbitsim.simulate import simulate
 
 KING_3X3 = {"name": "king3", "topology": {"kind": "king", "shape": [3, 3]}}

@@ -4,12 +4,12 @@ HELP = "benchmark the engines against peer samplers (dwave-samplers, openjij, th
 
 
 def add_arguments(parser):
-    from .. import bench
+    from ..bench import peers as bench
 
     bench.add_arguments(parser)
 
 
 def main(args):
-    from .. import bench
+    from ..bench import peers as bench
 
     return int(bench.run_from_args(args) or 0)

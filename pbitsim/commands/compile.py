@@ -1,9 +1,9 @@
 """`pbitsim compile CHIP --model FILE --out program.npz`: place or embed a model, quantize, print the report."""
 from __future__ import annotations
 
-from ..chip import load_chip
-from ..mapping.compiler import METHODS, compile_model, format_report
-from ..mapping.logical import load_compile_input
+from ..chip.spec import load_chip
+from ..compiler.pipeline import METHODS, compile_model, format_report
+from ..compiler.logical import load_compile_input
 from . import add_chip_argument
 
 HELP = "compile a model onto a chip (placement or minor embedding, quantization, colouring)"

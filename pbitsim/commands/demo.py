@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from ..atomic_io import write_json_atomic, write_text_atomic
+from ..files.atomic import write_json_atomic, write_text_atomic
 
 HELP = "run the end-to-end demo (trained RBM -> FPGA chip: SNR/bias vs ideal, plot, export) into ./pbitsim-demo/"
 
@@ -69,12 +69,12 @@ def _plot(path, rows):
 
 
 def main(args):
-    from ..chip import load_chip
-    from ..digits import demo_rbm_path
+    from ..chip.spec import load_chip
+    from ..training.digits import demo_rbm_path
     from ..export import export_fpga
-    from ..mapping import compile_model
+    from ..compiler import compile_model
     from ..models import load_model
-    from ..snr import gradient_snr
+    from ..analysis.snr import gradient_snr
 
     t0 = time.perf_counter()
     os.makedirs(args.out, exist_ok=True)

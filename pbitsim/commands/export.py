@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import os
 
-from ..chip import load_chip
+from ..chip.spec import load_chip
 from ..errors import PbitsimError
 from ..export import export_fpga
 from ..export.formats import FORMATS
-from ..program import Program, place_model
+from ..compiler.program import Program, place_model
 
 HELP = "export a program's fixed-point datapath as FPGA memory files (.mem/.coe/.mif), a C header and golden vectors"
 

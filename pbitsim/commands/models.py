@@ -1,5 +1,5 @@
 """`pbitsim models`: list the shipped chip descriptions."""
-from ..chip import list_chips, load_chip
+from ..chip.spec import list_chips, load_chip
 
 HELP = "list the shipped chip descriptions"
 

@@ -11,7 +11,7 @@ def add_arguments(parser):
 
 
 def main(args):
-    from ..plotting import plot_sweep
+    from ..sweep.plots import plot_sweep
 
     if not os.path.isfile(os.path.join(args.results, "results.json")):
         raise PbitsimError(f"{args.results}: no results.json (run `pbitsim sweep` first)")

@@ -5,11 +5,11 @@ import os
 
 import numpy as np
 
-from ..atomic_io import write_json_atomic
-from ..chip import load_chip
+from ..files.atomic import write_json_atomic
+from ..chip.spec import load_chip
 from ..errors import PbitsimError
 from ..models import load_model
-from ..program import chip_graph, place_model
+from ..compiler.program import chip_graph, place_model
 from ..simulate import simulate
 from ..spin_glass import random_spin_glass
 from . import add_chain_arguments, add_chip_argument

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 
-from ..atomic_io import write_json_atomic
-from ..chip import load_chip
+from ..files.atomic import write_json_atomic
+from ..chip.spec import load_chip
 from ..models import load_model
-from ..snr import gradient_snr
+from ..analysis.snr import gradient_snr
 from . import add_chain_arguments, add_chip_argument
 
 HELP = "gradient signal-to-noise (Qhat, bias/variance, autocorrelation) of a model on a chip"

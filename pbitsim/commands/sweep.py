@@ -23,7 +23,7 @@ def main(args):
     rows = run_sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler)
     print(f"{len(rows)}/{n} points done; table in {args.out}/results.csv")
     if not args.no_plot and rows:
-        from ..plotting import plot_sweep
+        from ..sweep.plots import plot_sweep
 
         for path in plot_sweep(args.out):
             print(f"wrote {path}")

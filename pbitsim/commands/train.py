@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 
-from ..chip import load_chip
+from ..chip.spec import load_chip
 from ..errors import PbitsimError
-from ..training import train_ising, train_rbm
+from ..training.pcd import train_ising, train_rbm
 from . import add_chip_argument
 
 HELP = "train an RBM (or a sparse Ising model) on binarized digits or your data by PCD, sampling on a chip"
@@ -51,7 +51,7 @@ def main(args):
     chip = load_chip(args.chip)
     data = args.data
     if args.subset is not None:
-        from ..digits import load_data
+        from ..training.digits import load_data
 
         if args.subset < 1:
             raise PbitsimError(f"--subset must be >= 1, got {args.subset}")

@@ -16,8 +16,8 @@ of ``burn_in`` and ``sweeps`` sweeps with thinning ``thin`` therefore
 derived times when given.
 
 Chips other than the ideal float one run their hardware datapath
-(:func:`pbitsim.datapath.build_datapath` in physical order, decided by
-:func:`pbitsim.kernels.datapath.decide`, as in the chromatic datapath
+(:func:`pbitsim.compiler.hardware.build_datapath` in physical order, decided by
+:func:`pbitsim.kernels.pbit_update.decide`, as in the chromatic datapath
 engine): fixed-point inputs as exact integer sums, tables, ``k``-bit words,
 LFSRs, device variation, stuck p-bits (set at time 0, never updated) and
 coupling mismatch (p-bit ``i`` reads ``J(i <- j)``).  Per-p-bit LFSR register
@@ -38,13 +38,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..datapath import build_datapath, lfsr_states
+from ..compiler.hardware import build_datapath, lfsr_states
 from ..errors import PbitsimError
-from ..kernels import datapath as D
+from ..kernels import pbit_update as D
 from ..kernels import event as K
 from ..kernels.event_queue import alias_table
 from ..samples import Samples, Timing
-from ..timing import TimingSpec, timing_from_program, validate_timing
+from .timing import TimingSpec, timing_from_program, validate_timing
 from .schedule import initial_states, replica_streams
 
 QUEUES = ("auto", "shortcut", "heap")
@@ -282,7 +282,7 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
     mode : "asynchronous" or "clocked", optional
         Event sources; default the chip's ``[clock] mode``.
     timing : TimingSpec, optional
-        Hand-made timing (default: drawn from the chip, see :mod:`pbitsim.timing`).
+        Hand-made timing (default: drawn from the chip, see :mod:`pbitsim.engines.timing`).
     duration_ns, sample_period_ns, burn_in_ns : float, optional
         Override the window derived from ``schedule`` (see the module docstring).
     moments : bool

@@ -12,7 +12,7 @@ requested format)::
     pbit_params.h        #defines and const arrays of every table (golden vectors excluded)
     logical.npz          the logical model (host software; read_export rebuilds the Program)
 
-The datapath is :func:`pbitsim.datapath.build_datapath` at physical beta
+The datapath is :func:`pbitsim.compiler.hardware.build_datapath` at physical beta
 ``beta * program.beta_factor`` in colour order; the format is documented in
 ``docs/fpga_export.md``.
 """
@@ -23,10 +23,10 @@ import os
 
 import numpy as np
 
-from ..datapath import build_datapath, lfsr_states
+from ..compiler.hardware import build_datapath, lfsr_states
 from ..engines.schedule import checked_beta
 from ..errors import ChipSpecError, PbitsimError
-from ..program import Program
+from ..compiler.program import Program
 from .c_header import render_header
 from .directory import check_target, write_directory
 from .formats import RENDERERS, check_formats

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..datapath import lfsr_states
+from ..compiler.hardware import lfsr_states
 from ..engines.schedule import initial_states, replica_streams
 from ..kernels.chromatic_datapath import _phase
-from ..kernels.datapath import LFSR_SHARED, RNG_KIND, RNG_LFSR, advance_shared
+from ..kernels.pbit_update import LFSR_SHARED, RNG_KIND, RNG_LFSR, advance_shared
 from .formats import pack_bits, unpack_bits
 
 

@@ -36,7 +36,7 @@ def _fmt_dict(fmt, **extra):
 
 def datapath_section(dp, chip) -> dict:
     """Fixed-point formats, accumulator, activation and RNG rules of datapath ``dp``."""
-    from ..kernels import datapath as K
+    from ..kernels import pbit_update as K
 
     F, wshift, bshift = code_shifts(dp)
     cfg = dp.kernel.cfg

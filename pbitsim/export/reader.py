@@ -16,11 +16,11 @@ import os
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from ..chip import chip_from_dict
-from ..colouring import Colouring, validate_colouring
+from ..chip.spec import chip_from_dict
+from ..compiler.colouring import Colouring, validate_colouring
 from ..errors import PbitsimError
 from ..models import RBM, IsingModel, load_model
-from ..program import Program
+from ..compiler.program import Program
 from .formats import FORMATS, from_words, parse_mif, parse_words
 from .golden import GoldenVectors, golden_from_dict
 from .manifest import FORMAT_NAME, FORMAT_VERSION
@@ -139,7 +139,7 @@ def _chain_kwargs(prog):
     names = {f.name for f in dataclasses.fields(Program)}
     out = {}
     if "chains" in prog and "chains" in names:
-        from ..program import Chains
+        from ..compiler.program import Chains
 
         out["chains"] = Chains(prog["chains"]["ptr"], prog["chains"]["members"])
     if "chain_strength" in prog and "chain_strength" in names:

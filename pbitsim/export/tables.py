@@ -56,7 +56,7 @@ class Table:
 
 
 def q_name(fmt) -> str:
-    """``"Q(total,frac)"`` of a :class:`pbitsim.fixed_point.FixedPoint`."""
+    """``"Q(total,frac)"`` of a :class:`pbitsim.chip.fixed_point.FixedPoint`."""
     return f"Q({fmt.total_bits},{fmt.frac_bits})"
 
 
@@ -105,7 +105,7 @@ def coupling_tables(dp):
 
 
 def program_tables(program, dp, color_ptr, rng_seeds) -> dict:
-    """Every hardware table of ``program`` as built into ``dp`` (a :class:`pbitsim.datapath.Datapath`).
+    """Every hardware table of ``program`` as built into ``dp`` (a :class:`pbitsim.compiler.hardware.Datapath`).
 
     ``rng_seeds``: uint64 ``(n_registers,)`` initial LFSR registers.  Returns
     ``{name: Table}`` in the order the files are listed in the manifest.

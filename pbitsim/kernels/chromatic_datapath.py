@@ -3,7 +3,7 @@ r"""Chromatic / sequential / naive-parallel sweeps through the hardware datapath
 Every update uses the p-bit's input from its neighbours' current states — in
 integers when the chip is fixed point (cached wide sums updated on flips, which
 is exact), recomputed by a gather for float datapaths — then calls
-:func:`pbitsim.kernels.datapath.decide`.  The schedule is a list of phases
+:func:`pbitsim.kernels.pbit_update.decide`.  The schedule is a list of phases
 ``color_ptr`` over colour-ordered p-bits: colours for chromatic, singletons for
 systematic sequential scan, one phase holding everything for naive parallel.
 Within a phase all p-bits read the state at the start of the phase.
@@ -11,20 +11,20 @@ Within a phase all p-bits read the state at the start of the phase.
 This is the generic kernel: every chip, every configuration read at run time.
 The common fixed-point chip (no analog effects, no stuck p-bits) runs the
 specialised :func:`pbitsim.kernels.datapath_fast.run_datapath_fast` instead
-(chosen by :mod:`pbitsim.engines.datapath`), which draws the same random
+(chosen by :mod:`pbitsim.engines.hardware_gibbs`), which draws the same random
 numbers and makes the same decisions.  :func:`_phase` and :func:`_phase_cached`
 are also the FPGA export's golden-vector steps.
 
-Arrays: ``g`` is a :class:`pbitsim.datapath.KernelGraph` namedtuple (CSR of
+Arrays: ``g`` is a :class:`pbitsim.compiler.hardware.KernelGraph` namedtuple (CSR of
 the ideal physical model, colour order, for energies), ``dp`` a
-:class:`pbitsim.datapath.KernelDatapath` namedtuple (codes, tables, per-p-bit
+:class:`pbitsim.compiler.hardware.KernelDatapath` namedtuple (codes, tables, per-p-bit
 parameters).  ``state`` int8 (R, n); ``rng`` uint64 (R, 2); ``lfsr`` uint64
 (R, n_registers).
 """
 import numpy as np
 from numba import njit, prange
 
-from .datapath import FIXED, LFSR_SHARED, RNG_KIND, RNG_LFSR, advance_shared, decide
+from .pbit_update import FIXED, LFSR_SHARED, RNG_KIND, RNG_LFSR, advance_shared, decide
 
 
 @njit(cache=True)

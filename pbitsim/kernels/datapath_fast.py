@@ -3,14 +3,14 @@ r"""Specialised integer datapath sweeps: the common fixed-point chip, bit-exact 
 Covers a fixed-point chip without analog effects or stuck p-bits.  Its
 decision is a function of the wide integer sum ``A_i = hc_i + sum_j wc_ij m_j``
 (cached, updated on flips: exact) and the random word, tabulated by
-:func:`pbitsim.kernels.datapath.decision_table`: p-bit ``i`` outputs ``+1``
+:func:`pbitsim.kernels.pbit_update.decision_table`: p-bit ``i`` outputs ``+1``
 iff its ``k``-bit word lies in ``[lo, lo + span)``, one interval per ``A``
 (``[0, T)``, or ``[T, 2**k)`` for a negative index of a symmetric table).
 The table covers every reachable ``A`` (``a_lo .. a_lo + m - 1``, the cached
 sums hold ``A - a_lo``) or, when that is too large, the unsaturated range only,
 and the kernel clips: exact, as a saturated input decides like the bound.
 The random words and their order of consumption are those of
-:func:`pbitsim.kernels.datapath.random_word` (one word per update, p-bits of a
+:func:`pbitsim.kernels.pbit_update.random_word` (one word per update, p-bits of a
 phase in increasing kernel index), so states equal the generic kernel's for
 the same seed.
 
@@ -24,7 +24,7 @@ also adds ``-2 m_i (h_i + sum_j J_ij m_j)`` (exact for any set of flips applied
 one by one, so for naive-parallel phases too), recomputed from scratch every
 ``RESYNC_SWEEPS`` sweeps; for sparser samples each is recomputed from scratch.
 
-Arrays: ``g`` :class:`pbitsim.datapath.KernelGraph` (ideal physical CSR in
+Arrays: ``g`` :class:`pbitsim.compiler.hardware.KernelGraph` (ideal physical CSR in
 kernel order: ``indptr`` int64 (n+1,), ``indices`` int32 (nnz,), ``weights``
 float64 (nnz,), ``h`` float64 (n,)); ``fk`` :class:`FastDatapath`; ``state``
 int8 (R, n); ``rng`` uint64 (R, 2) xoroshiro128+ streams; ``lfsr`` uint64

@@ -10,7 +10,7 @@ delay of the wire ``j -> i``, and decides.  Ideal float chips
 (``pbit is None``, a separate compiled specialisation without any datapath
 code in its loop): :func:`pbit_decision`,
 ``m_i <- sgn(tanh(beta * I_i) - u)``, ``u ~ U(-1, 1)``.  Every other chip: the
-hardware datapath's :func:`pbitsim.kernels.datapath.decide` (the same function
+hardware datapath's :func:`pbitsim.kernels.pbit_update.decide` (the same function
 the chromatic datapath kernel calls; ``docs/datapath.md``) on ``I_i`` computed
 with the datapath's input weights — for a fixed-point chip the wide integer
 sum ``hc_i + sum_j wc(i <- j) y_j`` of the codes, then accumulator overflow,
@@ -38,7 +38,7 @@ yet seen, so p-bits updating at the same instant read each other's old values
 (the synchronous update).
 
 Output ``y``: with response time 0 it is the state ``m``; otherwise it follows
-``m`` through a memoryless lag (see :mod:`pbitsim.timing`): whenever
+``m`` through a memoryless lag (see :mod:`pbitsim.engines.timing`): whenever
 ``y_i != m_i`` a catch-up is pending at ``pend[i] = t_flip + Exp(tau_r)``; a
 state that flips back first cancels it.  Catch-ups sit in a second binary heap
 (lazy deletion: an entry is live only while ``pend[i]`` still equals its time)
@@ -85,7 +85,7 @@ Array conventions
   ``J(i <- indices[k])`` in row ``i``, ``w_out[k]`` = ``J(indices[k] <- i)``);
   for the ideal chip ``(weights, weights, h)``.
 - ``pbit``: None (the ideal p-bit) or the datapath of
-  :mod:`pbitsim.kernels.datapath`, ``(cfg int64 (N_CFG,), real float64
+  :mod:`pbitsim.kernels.pbit_update`, ``(cfg int64 (N_CFG,), real float64
   (N_REAL,), gain float64 (n,), offset float64 (n,), stuck int8 (n,), lut
   uint64 (size,), slot int64 (n,), off int64 (n,))``.
 - ``lfsr`` uint64 (replicas, n_registers): LFSR registers, in/out (unused
@@ -110,7 +110,7 @@ import numpy as np
 from numba import njit, prange
 
 from .activation import fast_tanh
-from .datapath import FIXED, advance_shared, decide
+from .pbit_update import FIXED, advance_shared, decide
 from .event_queue import exponential, heap_pop, heap_push, heap_replace_top, heapify, poisson_mark, standard_normal
 from .rng import next_double
 
@@ -142,7 +142,7 @@ def pbit_decision(field, beta, rng, r):
 
 @njit(inline="always", cache=True)
 def chip_decision(pbit, i, field, rng, r, lfsr):
-    """The chip datapath's :func:`~pbitsim.kernels.datapath.decide` on the input ``field`` (int8 ±1).
+    """The chip datapath's :func:`~pbitsim.kernels.pbit_update.decide` on the input ``field`` (int8 ±1).
 
     ``field`` is the exact wide integer sum of the codes (fixed point; an
     integer-valued float64) or the float input (float datapath).

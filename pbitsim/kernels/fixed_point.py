@@ -5,10 +5,10 @@ Encoding
 A signed ``bits``-wide fixed-point number with ``f`` fraction bits is stored
 as its integer code ``c`` in an ``int64``, value ``c * 2**-f``, code range
 ``[-2**(bits-1), 2**(bits-1) - 1]`` (``2 <= bits <= 64``). Unsigned formats
-are a Python-layer concern (:class:`pbitsim.fixed_point.FixedPoint`); these
+are a Python-layer concern (:class:`pbitsim.chip.fixed_point.FixedPoint`); these
 kernels implement the signed datapath of the reference RTL.
 
-Mode codes (shared with :class:`pbitsim.fixed_point.FixedPoint`)
+Mode codes (shared with :class:`pbitsim.chip.fixed_point.FixedPoint`)
 -----------------------------------------------------------------
 Overflow: ``OVERFLOW_SATURATE`` clips to the code range, ``OVERFLOW_WRAP``
 keeps the low ``bits`` bits (two's complement wrap-around).
@@ -132,7 +132,7 @@ def round_shift(x, shift, mode, u):
 def float_to_code(x, frac_bits, bits, round_mode, overflow_mode, u):
     """Quantise a float to a signed ``bits``-wide code with ``frac_bits`` fraction bits.
 
-    Same semantics as :meth:`pbitsim.fixed_point.FixedPoint.to_int` for a
+    Same semantics as :meth:`pbitsim.chip.fixed_point.FixedPoint.to_int` for a
     signed format: scale by ``2**frac_bits``, round (stochastic: up iff
     ``u < frac``), then overflow. ``x`` must be finite.
     """

@@ -6,7 +6,7 @@ A width-``w`` register (``2 <= w <= 64``) is one ``uint64`` whose low ``w``
 bits hold the state; higher bits are always zero. Bit ``i`` (0-based) is the
 XAPP052 stage ``i + 1``: the register shifts from bit 0 towards bit ``w-1``
 (the output end, tap ``w``). ``mask`` is the tap mask, bit ``k-1`` set for
-tap ``k`` (see :func:`pbitsim.lfsr_taps.taps_to_mask`). States are stored in
+tap ``k`` (see :func:`pbitsim.chip.lfsr_taps.taps_to_mask`). States are stored in
 plain ``uint64`` arrays, one entry per register, advanced in place.
 
 Step rules (``M = 2**w - 1``, ``par`` = parity of the set bits)

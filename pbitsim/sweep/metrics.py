@@ -1,7 +1,7 @@
 """Metrics a sweep point can compute, and the top-level (picklable) point evaluation.
 
 Sampling metrics share one ``simulate`` run per point; the gradient metrics
-(``Q``, ``Q_hat``, ``bias``) run :func:`pbitsim.snr.gradient_snr`.
+(``Q``, ``Q_hat``, ``bias``) run :func:`pbitsim.analysis.snr.gradient_snr`.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from ..chip import load_chip
+from ..chip.spec import load_chip
 from ..errors import PbitsimError
 
 METRICS = {
@@ -36,7 +36,7 @@ def load_sweep_model(model, chip, seed):
         path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "demo_rbm.npz")
         return load_model(path)
     if model == "spin_glass":
-        from ..program import chip_graph
+        from ..compiler.program import chip_graph
         from ..spin_glass import random_spin_glass
 
         G = chip_graph(chip)
@@ -49,18 +49,18 @@ def load_sweep_model(model, chip, seed):
 def build_program(model, chip, seed):
     """Compile when the mapping compiler is available, else place directly."""
     try:
-        from ..mapping import compile_model
+        from ..compiler import compile_model
     except ImportError:
         compile_model = None
     if compile_model is not None:
         return compile_model(model, chip, seed=seed)
-    from ..program import place_model
+    from ..compiler.program import place_model
 
     return place_model(model, chip)
 
 
 def _sampling_metrics(program, run_cfg, seed, wanted):
-    from ..exact import empirical_distribution, exact_law, kl_divergence, total_variation
+    from ..analysis.exact import empirical_distribution, exact_law, kl_divergence, total_variation
     from ..simulate import simulate
 
     s = simulate(program, sweeps=run_cfg["sweeps"], burn_in=run_cfg["burn_in"], thin=run_cfg["thin"],
@@ -86,7 +86,7 @@ def _sampling_metrics(program, run_cfg, seed, wanted):
         out["kl"] = kl_divergence(target, smooth)
         out["tv"] = total_variation(emp, target)
     if "tau_int" in wanted:
-        from ..autocorrelation import integrated_time
+        from ..analysis.autocorrelation import integrated_time
 
         taus = integrated_time(np.asarray(s.energies).T).tau   # one tau per replica (column)
         out["tau_int"] = float(np.mean(taus)) * run_cfg["thin"]
@@ -94,7 +94,7 @@ def _sampling_metrics(program, run_cfg, seed, wanted):
 
 
 def _gradient_metrics(model, chip, run_cfg, seed, wanted):
-    from ..snr import gradient_snr
+    from ..analysis.snr import gradient_snr
 
     rep = gradient_snr(model, chip, run_cfg["data"], estimates=run_cfg["estimates"],
                        samples_per_estimate=run_cfg["samples_per_estimate"], burn_in=run_cfg["burn_in"],

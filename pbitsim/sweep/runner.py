@@ -17,7 +17,7 @@ import io
 import json
 import os
 
-from ..atomic_io import write_json_atomic, write_text_atomic
+from ..files.atomic import write_json_atomic, write_text_atomic
 from .metrics import evaluate_point
 from .spec import SweepSpec
 

@@ -38,7 +38,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from ..chip import load_chip
+from ..chip.spec import load_chip
 from ..errors import PbitsimError
 
 try:

@@ -4,7 +4,7 @@ import pytest
 
 from pbitsim.cli import main
 from pbitsim.models import RBM, IsingModel
-from pbitsim.program import Program
+from pbitsim.compiler.program import Program
 
 
 @pytest.fixture(scope="module", autouse=True)

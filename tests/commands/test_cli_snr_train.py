@@ -6,7 +6,7 @@ import pytest
 
 import pbitsim as ps
 from pbitsim.cli import main
-from pbitsim.digits import demo_rbm_path
+from pbitsim.training.digits import demo_rbm_path
 
 
 @pytest.fixture()

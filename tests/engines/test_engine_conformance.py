@@ -1,6 +1,6 @@
 """Every engine samples the exact Boltzmann law; shapes, energies, schedules and seeds behave.
 
-Statistical checks go through :mod:`pbitsim.testing`: tolerances are z-scores
+Statistical checks go through :mod:`pbitsim.testing.conformance`: tolerances are z-scores
 against block (replica) standard errors of the run itself, and every check
 also asserts its own power (the same samples are rejected at beta * 1.1).
 """
@@ -16,12 +16,12 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from pbitsim.chip import chip_from_dict
-from pbitsim.exact import codes_to_states, exact_law, states_to_codes
+from pbitsim.chip.spec import chip_from_dict
+from pbitsim.analysis.exact import codes_to_states, exact_law, states_to_codes
 from pbitsim.models import RBM, IsingModel
-from pbitsim.program import place_model
+from pbitsim.compiler.program import place_model
 from pbitsim.simulate import simulate
-from pbitsim.testing import (
+from pbitsim.testing.conformance import (
     assert_engine_conforms,
     assert_rejects_law,
     assert_samples_consistent,

@@ -5,10 +5,10 @@ Exact references:
 - the chromatic datapath engine itself: with ideal clocked timing (colour
   phases, no skew, jitter or delay) the event engine makes the same decisions
   from the same random numbers, so trajectories agree state for state;
-- :func:`pbitsim.kernel_law.kernel_stationary_law`: the exact stationary law
+- :func:`pbitsim.analysis.kernel_law.kernel_stationary_law`: the exact stationary law
   of the colour-sweep datapath kernel (Markov words: xoroshiro, no input noise);
 - random-scan Gibbs with the datapath's exact conditionals
-  (:func:`pbitsim.kernel_law.random_scan_matrix`): the law of Poisson p-bits
+  (:func:`pbitsim.analysis.kernel_law.random_scan_matrix`): the law of Poisson p-bits
   with equal rates and no delay (the update sequence is a uniform random scan,
   and a continuous-time chain sampled on a clock has the jump chain's law).
 
@@ -26,16 +26,16 @@ import numpy as np
 import pytest
 
 import pbitsim as ps
-from pbitsim.chip import load_chip
-from pbitsim.datapath import build_datapath
+from pbitsim.chip.spec import load_chip
+from pbitsim.compiler.hardware import build_datapath
 from pbitsim.engines import event as event_engine
 from pbitsim.engines.schedule import make_schedule
 from pbitsim.errors import PbitsimError
-from pbitsim.exact import exact_law, total_variation
-from pbitsim.kernel_law import datapath_p_plus, kernel_stationary_law, random_scan_matrix, stationary
-from pbitsim.program import chip_graph, place_model
+from pbitsim.analysis.exact import exact_law, total_variation
+from pbitsim.analysis.kernel_law import datapath_p_plus, kernel_stationary_law, random_scan_matrix, stationary
+from pbitsim.compiler.program import chip_graph, place_model
 from pbitsim.spin_glass import random_spin_glass
-from pbitsim.law_checks import fixed_format, ideal_chip_with, law_test, random_ising, tv_test
+from pbitsim.testing.law_checks import fixed_format, ideal_chip_with, law_test, random_ising, tv_test
 
 REPLICAS = 16
 REJECT = 10.0
@@ -172,8 +172,8 @@ def test_stuck_pbits_stay_stuck():
 def test_lfsr_chip_is_deterministic_across_thread_counts(thread_outputs):
     code = textwrap.dedent("""
         import hashlib, numpy as np, pbitsim as ps
-        from pbitsim.chip import load_chip
-        from pbitsim.program import chip_graph, place_model
+        from pbitsim.chip.spec import load_chip
+        from pbitsim.compiler.program import chip_graph, place_model
         from pbitsim.spin_glass import random_spin_glass
         for name in ("fpga-sparse-ising", "fpga-lfsr-shared"):
             spec = load_chip(name).with_params({"clock.mode": "asynchronous", "timing.synapse_delay_ns": 0.2,

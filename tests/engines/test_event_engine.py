@@ -2,7 +2,7 @@
 
 Exact references used here:
 
-- the Boltzmann law (enumeration, :func:`pbitsim.exact.exact_law`);
+- the Boltzmann law (enumeration, :func:`pbitsim.analysis.exact.exact_law`);
 - the synchronous (all-at-once) law of Peretto, ``pi(m) ∝ exp(beta h.m) prod_i cosh(beta I_i(m))``;
 - the exact law of a *periodic* clocked schedule with fixed update times and
   read delays (static skew included), from the Markov chain over a window of
@@ -20,16 +20,16 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from pbitsim.chip import load_chip
+from pbitsim.chip.spec import load_chip
 from pbitsim.engines import event as event_engine
 from pbitsim.engines.schedule import make_schedule
 from pbitsim.errors import PbitsimError
-from pbitsim.exact import codes_to_states, exact_law, kl_divergence, states_to_codes
+from pbitsim.analysis.exact import codes_to_states, exact_law, kl_divergence, states_to_codes
 from pbitsim.models import IsingModel
-from pbitsim.program import place_model
+from pbitsim.compiler.program import place_model
 from pbitsim.simulate import simulate
-from pbitsim.testing import assert_engine_conforms, assert_samples_consistent, assert_seed_reproducible
-from pbitsim.timing import timing_from_program
+from pbitsim.testing.conformance import assert_engine_conforms, assert_samples_consistent, assert_seed_reproducible
+from pbitsim.engines.timing import timing_from_program
 from pbitsim.topologies import chimera_graph
 
 # A small frustrated instance (the triangle 0-1-2 is frustrated), with fields.
@@ -200,7 +200,7 @@ def chimera_cell():
                                "clock.jitter_ps": 10.0}),
 ])
 def test_shared_conformance_suite(name, spec):
-    """The engine conformance suite of pbitsim.testing (exact law, power check, seeds) on ideal timing."""
+    """The engine conformance suite of pbitsim.testing.conformance (exact law, power check, seeds) on ideal timing."""
     def run_(m, s):
         return simulate(m, chip(**spec), sweeps=2000, burn_in=200, replicas=32, seed=s)
 
@@ -455,7 +455,7 @@ def test_static_clock_schedule_equals_the_heap():
 def test_same_seed_same_output_on_one_and_two_threads(thread_outputs):
     code = textwrap.dedent("""
         import hashlib, numpy as np
-        from pbitsim.chip import load_chip
+        from pbitsim.chip.spec import load_chip
         from pbitsim.models import IsingModel
         from pbitsim.simulate import simulate
         J = np.array([[0, 1.0, -1.0, 0.5], [1.0, 0, 1.0, -0.7], [-1.0, 1.0, 0, 0.8], [0.5, -0.7, 0.8, 0]])

@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from pbitsim.chip import chip_from_dict
-from pbitsim.exact import codes_to_states, exact_law, states_to_codes
+from pbitsim.chip.spec import chip_from_dict
+from pbitsim.analysis.exact import codes_to_states, exact_law, states_to_codes
 from pbitsim.kernels.rng import seed_streams
 from pbitsim.models import IsingModel
 from pbitsim.simulate import simulate

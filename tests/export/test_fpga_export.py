@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pbitsim as ps
-from pbitsim.chip import chip_from_dict, load_chip
+from pbitsim.chip.spec import chip_from_dict, load_chip
 from pbitsim.cli import main as cli_main
-from pbitsim.datapath import build_datapath, lfsr_states
+from pbitsim.compiler.hardware import build_datapath, lfsr_states
 from pbitsim.errors import ChipSpecError, PbitsimError
 from pbitsim.export import export_fpga, read_export, read_manifest, read_tables
-from pbitsim.fixed_point import FixedPoint
-from pbitsim.program import chip_graph
+from pbitsim.chip.fixed_point import FixedPoint
+from pbitsim.compiler.program import chip_graph
 from pbitsim.spin_glass import random_spin_glass
 
 TABLE_FILES = {"indptr", "neighbour", "weight", "bias", "colour", "phase_ptr", "lut", "rng_seed",

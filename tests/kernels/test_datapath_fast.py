@@ -4,7 +4,7 @@ The generic kernel (:func:`pbitsim.kernels.chromatic_datapath.run_datapath`,
 itself checked bit for bit against a pure-Python reference in
 ``tests/engines/test_datapath_engine.py``) is the oracle:
 
-* the decision table gives :func:`pbitsim.kernels.datapath.decide`'s
+* the decision table gives :func:`pbitsim.kernels.pbit_update.decide`'s
   decision for every reachable wide sum and for words at and around every
   threshold, also when cut to the unsaturated sums (whose bounds are checked by
   brute force through the accumulator);
@@ -17,14 +17,14 @@ import numpy as np
 import pytest
 
 import pbitsim as ps
-from pbitsim.chip import load_chip
-from pbitsim.datapath import build_datapath
-from pbitsim.engines import datapath as engine
+from pbitsim.chip.spec import load_chip
+from pbitsim.compiler.hardware import build_datapath
+from pbitsim.engines import hardware_gibbs as engine
 from pbitsim.engines.schedule import make_schedule
 from pbitsim.errors import ChipSpecError
-from pbitsim.kernels import datapath as K
+from pbitsim.kernels import pbit_update as K
 from pbitsim.kernels import datapath_fast as F
-from pbitsim.program import place_model
+from pbitsim.compiler.program import place_model
 from pbitsim.spin_glass import random_spin_glass
 from pbitsim.topologies import king_graph
 

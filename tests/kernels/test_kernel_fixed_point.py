@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from pbitsim.fixed_point import ROUNDING_CODES, FixedPoint
+from pbitsim.chip.fixed_point import ROUNDING_CODES, FixedPoint
 from pbitsim.kernels import fixed_point as kfp
 
 MODES = sorted(ROUNDING_CODES)

@@ -4,10 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from pbitsim import rng_streams as rs
+from pbitsim.compiler import rng_streams as rs
 from pbitsim.errors import PbitsimError
 from pbitsim.kernels import lfsr as kl
-from pbitsim.lfsr_taps import MAXIMAL_TAPS, REFERENCE_RTL_TAPS, taps_to_mask
+from pbitsim.chip.lfsr_taps import MAXIMAL_TAPS, REFERENCE_RTL_TAPS, taps_to_mask
 
 VARIANTS = [(False, False), (True, False), (False, True), (True, True)]  # (xnor, galois)
 

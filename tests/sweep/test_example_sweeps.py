@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from pbitsim.chip import load_chip
-from pbitsim.exact import exact_law
-from pbitsim.plotting import plot_sweep
+from pbitsim.chip.spec import load_chip
+from pbitsim.analysis.exact import exact_law
+from pbitsim.sweep.plots import plot_sweep
 from pbitsim.sweep import load_sweep, run_sweep
 from pbitsim.sweep.metrics import load_sweep_model
 from pbitsim.sweep.spec import SweepSpec

@@ -1,0 +1,1 @@
+"""Analysis of samples: exact laws (Boltzmann and kernel), gradients and their SNR, spectra, predictors, autocorrelation."""

@@ -1,0 +1,1 @@
+"""Files: atomic writes and user ``.npz`` archives opened with errors that name the file."""
