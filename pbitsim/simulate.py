@@ -44,7 +44,7 @@ def simulate(model_or_program, chip="ideal", *, sweeps, burn_in=0, thin=1, repli
     duration_ns, sample_period_ns, burn_in_ns : float, optional
         Event engine (clock modes ``asynchronous`` and ``clocked``) only: chip-time
         window overriding ``sweeps``, ``thin`` and ``burn_in`` (which count sweeps of
-        ``neuron_time_ns``, or of ``n_colors`` clock cycles; see :mod:`pbitsim.engines.event`).
+        ``neuron_time_ns``, or of ``n_colours`` clock cycles; see :mod:`pbitsim.engines.event`).
     record_flips : bool
         Event engine only: put the log of every flip (time, p-bit, value) in
         ``info["flip_log"]``.

@@ -55,7 +55,7 @@ def main(argv=None):
         "timing.synapse_delay_sigma_ns": args.delay_sigma_ns, "timing.response_time_ns": args.response_ns})
     program = place_model(model, chip)
     sources = "Poisson p-bits, neuron time 1 ns" if args.mode == "asynchronous" else (
-        f"clocked p-bits, {program.colouring.n_colors} colour phases at 1 GHz, skew {args.skew_ps} ps, "
+        f"clocked p-bits, {program.colouring.n_colours} colour phases at 1 GHz, skew {args.skew_ps} ps, "
         f"jitter {args.jitter_ps} ps")
     print(f"Pegasus P{args.size}: {model.n} p-bits, {model.n_edges} edges; {sources}; synapse delay "
           f"{args.delay_ns} ns (sigma {args.delay_sigma_ns}), response {args.response_ns} ns; "

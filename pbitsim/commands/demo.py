@@ -84,7 +84,7 @@ def main(args):
     program = compile_model(rbm, chip, seed=args.seed)
     rep = program.report
     print(f"compile   {chip.name}: {rep['n_physical']} of {rep['n_chip']} p-bits, chains up to "
-          f"{rep['chain_length_max']}, {rep['n_colors']} colours, scale {rep['scale']:.3g}, "
+          f"{rep['chain_length_max']}, {rep['n_colours']} colours, scale {rep['scale']:.3g}, "
           f"{100 * rep['fraction_zeroed_J']:.0f}% of couplings round to 0 at {rep['weight_format']}")
     program.save(os.path.join(args.out, "program.npz"))
     kw = dict(estimates=args.estimates, samples_per_estimate=args.samples, burn_in=100, seed=args.seed)

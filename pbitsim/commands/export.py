@@ -49,7 +49,7 @@ def main(args):
                     golden_phases=args.golden_phases, overwrite=args.overwrite)
     fp = m["fixed_point"]
     print(f"chip        {program.chip.name}")
-    print(f"p-bits      {m['n_pbits']} in {m['n_colors']} colour phases, {m['n_entries']} neighbour entries")
+    print(f"p-bits      {m['n_pbits']} in {m['n_colours']} colour phases, {m['n_entries']} neighbour entries")
     print(f"formats     weight {fp['weight']['q']}, bias {fp['bias']['q']}, accumulator {fp['accumulator']['q']}, "
           f"LUT {m['activation']['size']} x {m['activation']['output_bits']} bits, "
           f"LFSR {m['rng']['width']} bits taps {m['rng']['taps']}")

@@ -46,7 +46,7 @@ def format_summary(program, samples) -> str:
         f"model       {program.logical.name or 'model'}",
         f"p-bits      {program.n_physical}",
         f"edges       {program.physical.n_edges}",
-        f"colours     {program.colouring.n_colors} ({program.colouring.strategy})",
+        f"colours     {program.colouring.n_colours} ({program.colouring.strategy})",
         f"samples     {samples.n_replicas} replicas x {samples.n_samples}",
         f"updates/s   {s['updates_per_s']:.3e}  ({s['ns_per_update']:.2f} ns per p-bit update, wall)",
         f"energy      {e:.6g} ± {de:.2g}" + (f"  ({e / program.n_physical:.5f} per p-bit)" if program.n_physical else ""),
@@ -90,7 +90,7 @@ def main(args):
         samples.save(os.path.join(args.out, "samples.npz"))
         summary = {k: v for k, v in samples.summary().items() if k != "flip_log"}
         summary.update({"p_bits": program.n_physical, "edges": program.physical.n_edges,
-                        "colours": program.colouring.n_colors, "model": program.logical.name})
+                        "colours": program.colouring.n_colours, "model": program.logical.name})
         write_json_atomic(os.path.join(args.out, "summary.json"), summary)
         print(f"wrote {os.path.join(args.out, 'samples.npz')} and summary.json")
     return 0

@@ -54,23 +54,23 @@ class Colouring:
 
     Attributes
     ----------
-    colors : numpy.ndarray
-        int32 ``(n,)``, ``colors[i]`` in ``0..n_colors-1``; read-only. Colour 0
+    colours : numpy.ndarray
+        int32 ``(n,)``, ``colours[i]`` in ``0..n_colours-1``; read-only. Colour 0
         is the largest class.
-    n_colors : int
+    n_colours : int
         Number of colour classes (clock phases per sweep).
     strategy : str
         Canonical name of the strategy that produced it.
     """
 
-    colors: np.ndarray
-    n_colors: int
+    colours: np.ndarray
+    n_colours: int
     strategy: str
 
     def classes(self) -> list[np.ndarray]:
         """Sorted int64 node indices of each colour class, in colour order."""
         perm, ptr = self.order()
-        return [perm[ptr[c]:ptr[c + 1]] for c in range(self.n_colors)]
+        return [perm[ptr[c]:ptr[c + 1]] for c in range(self.n_colours)]
 
     def order(self) -> tuple[np.ndarray, np.ndarray]:
         """Nodes sorted by (colour, index) and the CSR pointer into them.
@@ -78,12 +78,12 @@ class Colouring:
         Returns
         -------
         perm : numpy.ndarray
-            int64 ``(n,)``; class ``c`` is ``perm[color_ptr[c]:color_ptr[c+1]]``.
-        color_ptr : numpy.ndarray
-            int64 ``(n_colors + 1,)``, ``color_ptr[0] == 0``, ``color_ptr[-1] == n``.
+            int64 ``(n,)``; class ``c`` is ``perm[colour_ptr[c]:colour_ptr[c+1]]``.
+        colour_ptr : numpy.ndarray
+            int64 ``(n_colours + 1,)``, ``colour_ptr[0] == 0``, ``colour_ptr[-1] == n``.
         """
-        perm = np.argsort(self.colors, kind="stable").astype(np.int64)
-        counts = np.bincount(self.colors, minlength=self.n_colors)
+        perm = np.argsort(self.colours, kind="stable").astype(np.int64)
+        counts = np.bincount(self.colours, minlength=self.n_colours)
         ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         return perm, ptr
 
@@ -116,37 +116,37 @@ def edge_arrays(G_or_edges) -> tuple[int, np.ndarray, np.ndarray]:
     return n, np.ascontiguousarray(e[:, 0]), np.ascontiguousarray(e[:, 1])
 
 
-def validate_colouring(n: int, rows, cols, colors) -> None:
-    """Raise :class:`TopologyError` unless ``colors`` is a proper colouring.
+def validate_colouring(n: int, rows, cols, colours) -> None:
+    """Raise :class:`TopologyError` unless ``colours`` is a proper colouring.
 
     Checks shape ``(n,)``, non-negative integer colours and that no edge
     ``(rows[k], cols[k])`` joins two nodes of one colour (naming the first such
     edge): neighbours updated in the same phase would break Gibbs sampling.
     """
-    colors = np.asarray(colors)
-    if colors.shape != (n,) or not np.issubdtype(colors.dtype, np.integer):
+    colours = np.asarray(colours)
+    if colours.shape != (n,) or not np.issubdtype(colours.dtype, np.integer):
         raise TopologyError(f"colours must be an integer array of shape ({n},), got "
-                            f"{colors.dtype} {colors.shape}")
-    if n and colors.min() < 0:
-        raise TopologyError(f"colours must be >= 0, got {colors.min()}")
+                            f"{colours.dtype} {colours.shape}")
+    if n and colours.min() < 0:
+        raise TopologyError(f"colours must be >= 0, got {colours.min()}")
     rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
-    bad = np.flatnonzero(colors[rows] == colors[cols])
+    bad = np.flatnonzero(colours[rows] == colours[cols])
     if len(bad):
         u, v = int(rows[bad[0]]), int(cols[bad[0]])
         more = f" (and {len(bad) - 1} more conflicting edges)" if len(bad) > 1 else ""
         raise TopologyError(
-            f"colouring is not proper: edge ({u}, {v}) joins two nodes of colour {colors[u]}{more}"
+            f"colouring is not proper: edge ({u}, {v}) joins two nodes of colour {colours[u]}{more}"
         )
 
 
-def canonical_colors(colors) -> np.ndarray:
+def canonical_colors(colours) -> np.ndarray:
     """Renumber colours: classes by decreasing size, ties by smallest node index.
 
-    Returns an int32 array with colours ``0..n_colors-1`` (unused numbers removed).
+    Returns an int32 array with colours ``0..n_colours-1`` (unused numbers removed).
     """
-    colors = np.asarray(colors, dtype=np.int64)
+    colours = np.asarray(colours, dtype=np.int64)
     used, first, inverse, counts = np.unique(
-        colors, return_index=True, return_inverse=True, return_counts=True
+        colours, return_index=True, return_inverse=True, return_counts=True
     )
     rank = np.empty(len(used), dtype=np.int64)
     rank[np.lexsort((first, -counts))] = np.arange(len(used))
@@ -158,17 +158,17 @@ def _bipartite_colors(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     A = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
     A = A + A.T
     _, labels = connected_components(A, directed=False)
-    colors = np.zeros(n, dtype=np.int64)
+    colours = np.zeros(n, dtype=np.int64)
     _, roots = np.unique(labels, return_index=True)
     for root in roots:
         order, pred = breadth_first_order(A, root, directed=False, return_predecessors=True)
         for v in order[1:]:
-            colors[v] = 1 - colors[pred[v]]
-    clash = np.flatnonzero(colors[rows] == colors[cols])
+            colours[v] = 1 - colours[pred[v]]
+    clash = np.flatnonzero(colours[rows] == colours[cols])
     if len(clash):
         u, v = int(rows[clash[0]]), int(cols[clash[0]])
         raise TopologyError(f"graph is not bipartite: edge ({u}, {v}) closes an odd cycle")
-    return colors
+    return colours
 
 
 def _greedy_colors(n, rows, cols, strategy: str, seed: int) -> np.ndarray:
@@ -179,10 +179,10 @@ def _greedy_colors(n, rows, cols, strategy: str, seed: int) -> np.ndarray:
     if strategy == "random_sequential":
         strategy = partial(_greedy.strategy_random_sequential, seed=seed)
     mapping = nx.greedy_color(G, strategy=strategy)
-    colors = np.zeros(n, dtype=np.int64)
+    colours = np.zeros(n, dtype=np.int64)
     if mapping:
-        colors[list(mapping)] = list(mapping.values())
-    return colors
+        colours[list(mapping)] = list(mapping.values())
+    return colours
 
 
 def _fingerprint(n, rows, cols, strategy: str, seed: int) -> str:
@@ -204,17 +204,17 @@ def _cache_dir() -> str:
 def _load_disk(path: str, n, rows, cols) -> np.ndarray | None:
     """Load and revalidate a cached colouring; None if missing, corrupt or improper."""
     try:
-        colors = np.load(path, allow_pickle=False)
-        validate_colouring(n, rows, cols, colors)
+        colours = np.load(path, allow_pickle=False)
+        validate_colouring(n, rows, cols, colours)
     except (OSError, ValueError, EOFError):
         return None
-    return canonical_colors(colors)
+    return canonical_colors(colours)
 
 
-def _save_disk(path: str, colors: np.ndarray) -> None:
+def _save_disk(path: str, colours: np.ndarray) -> None:
     """Write atomically (:func:`pbitsim.files.atomic.save_npy_atomic`); skip on OSError."""
     try:
-        save_npy_atomic(path, colors)
+        save_npy_atomic(path, colours)
     except OSError:
         pass
 
@@ -240,9 +240,9 @@ def _auto_colors(n, rows, cols) -> np.ndarray:
     for strategy in _AUTO_CANDIDATES:
         if strategy == "saturation_largest_first" and n > _AUTO_DSATUR_MAX_NODES:
             continue
-        colors = canonical_colors(_greedy_colors(n, rows, cols, strategy, 0))
-        if best is None or colors.max() < best.max():
-            best = colors
+        colours = canonical_colors(_greedy_colors(n, rows, cols, strategy, 0))
+        if best is None or colours.max() < best.max():
+            best = colours
     return best
 
 
@@ -280,25 +280,25 @@ def colour_graph(G_or_edges, strategy: str = "smallest_last", *, seed: int = 0,
         )
     strategy = STRATEGY_ALIASES[strategy]
     n, rows, cols = edge_arrays(G_or_edges)
-    colors = None
+    colours = None
     if cache:
         key = _fingerprint(n, rows, cols, strategy, int(seed))
         path = os.path.join(_cache_dir(), key + ".npy")
-        colors = _MEMORY_CACHE.get(key)
-        if colors is None:
-            colors = _load_disk(path, n, rows, cols)
-            if colors is None:
-                colors = _compute(n, rows, cols, strategy, int(seed))
-                _save_disk(path, colors)
+        colours = _MEMORY_CACHE.get(key)
+        if colours is None:
+            colours = _load_disk(path, n, rows, cols)
+            if colours is None:
+                colours = _compute(n, rows, cols, strategy, int(seed))
+                _save_disk(path, colours)
             if len(_MEMORY_CACHE) >= _MEMORY_CACHE_MAX:
                 _MEMORY_CACHE.pop(next(iter(_MEMORY_CACHE)))
-            _MEMORY_CACHE[key] = colors
+            _MEMORY_CACHE[key] = colours
     else:
-        colors = _compute(n, rows, cols, strategy, int(seed))
-    validate_colouring(n, rows, cols, colors)
-    colors = colors.copy()
-    colors.setflags(write=False)
-    return Colouring(colors=colors, n_colors=int(colors.max()) + 1 if n else 0, strategy=strategy)
+        colours = _compute(n, rows, cols, strategy, int(seed))
+    validate_colouring(n, rows, cols, colours)
+    colours = colours.copy()
+    colours.setflags(write=False)
+    return Colouring(colours=colours, n_colours=int(colours.max()) + 1 if n else 0, strategy=strategy)
 
 
 def clear_colouring_cache() -> None:

@@ -140,7 +140,7 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
         subgraph, minorminer), ``n_logical``, ``n_physical`` (p-bits used),
         ``n_chip`` (p-bits on the chip), ``n_edges`` (physical couplers incl.
         chain couplers), ``n_logical_edges``, ``chain_length_max/mean``,
-        ``n_chain_couplers``, ``n_colors``, ``colouring``, ``seconds`` and the
+        ``n_chain_couplers``, ``n_colours``, ``colouring``, ``seconds`` and the
         quantization numbers of :func:`pbitsim.compiler.quantize.quantize_program`
         (scale, max |J| / |h| before and after, RMS error, fraction clipped,
         chain strength ...).
@@ -186,7 +186,7 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
         "chain_length_max": int(lengths.max(initial=0)),
         "chain_length_mean": float(lengths.mean()) if lengths.size else 0.0,
         **q.report,
-        "n_colors": int(col.n_colors), "colouring": col.strategy,
+        "n_colours": int(col.n_colours), "colouring": col.strategy,
     }
     report["seconds"] = time.perf_counter() - t0
     return Program(logical, physical, chip, layout.placement, layout.chip_nodes, col, report, lm.rbm,
@@ -225,7 +225,7 @@ def format_report(report) -> str:
         f"quant. RMS err  {g('rms_error')} (J {g('rms_error_J')}, h {g('rms_error_h')}; logical units)",
         "clipped         {:.3f}% (J {:.3f}%, h {:.3f}%)".format(
             *(100 * r.get(k, 0.0) for k in ("fraction_clipped", "fraction_clipped_J", "fraction_clipped_h"))),
-        f"colours         {r.get('n_colors')} ({r.get('colouring')})",
+        f"colours         {r.get('n_colours')} ({r.get('colouring')})",
     ]
     if r.get("input_may_saturate"):
         lines.append(f"warning         a p-bit's input can reach {g('max_abs_input_physical')}, beyond the "

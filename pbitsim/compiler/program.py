@@ -183,7 +183,7 @@ class Program:
 
     def __repr__(self):
         return (f"Program(chip={self.chip.name!r}, n_logical={self.n_logical}, n_physical={self.n_physical}, "
-                f"edges={self.physical.n_edges}, colours={self.colouring.n_colors}, "
+                f"edges={self.physical.n_edges}, colours={self.colouring.n_colours}, "
                 f"embedded={self.is_embedded}, beta_factor={self.beta_factor:.6g})")
 
     # ------------------------------------------------------------------ facts
@@ -413,7 +413,7 @@ def place_model(model, chip="ideal", *, colouring=None) -> Program:
     placement = np.arange(logical.n, dtype=np.int64)
     col = program_colouring(chip, logical, G, placement, strategy)
     report = {"n_logical": logical.n, "n_physical": logical.n, "n_edges": logical.n_edges,
-              "n_colors": col.n_colors, "colouring": col.strategy, "placement": "direct"}
+              "n_colours": col.n_colours, "colouring": col.strategy, "placement": "direct"}
     return Program(logical, logical, chip, placement, placement.copy(), col, report, rbm)
 
 
@@ -429,9 +429,9 @@ def program_colouring(chip: ChipSpec, logical: IsingModel, G, chip_nodes, strate
 
 def restrict_colouring(colouring: Colouring, nodes) -> Colouring:
     """The colouring of a chip graph restricted to ``nodes`` (still proper on any subgraph)."""
-    colors = canonical_colors(np.asarray(colouring.colors)[np.asarray(nodes)])
-    colors.setflags(write=False)
-    return Colouring(colors, int(colors.max()) + 1 if colors.size else 0, colouring.strategy)
+    colours = canonical_colors(np.asarray(colouring.colours)[np.asarray(nodes)])
+    colours.setflags(write=False)
+    return Colouring(colours, int(colours.max()) + 1 if colours.size else 0, colouring.strategy)
 
 
 def as_program(model_or_program, chip="ideal") -> Program:

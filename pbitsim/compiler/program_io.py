@@ -13,7 +13,7 @@ Keys (format version 1)::
     chip_json, chip_source, chip_base_dir ChipSpec.to_dict() as JSON, where it came from
     placement, chip_nodes                 int64 (n_logical,), (n_physical,)
     chain_ptr, chain_members              Chains as CSR (int64)
-    colors, n_colors, colour_strategy     Colouring (int32 (n_physical,))
+    colours, n_colours, colour_strategy     Colouring (int32 (n_physical,))
     beta_factor, chain_strength           float64
     report_json                           the compile report as JSON
     rbm_W, rbm_b, rbm_c, rbm_name         only when the program came from an RBM
@@ -71,8 +71,8 @@ def save_program(program, path):
         chip_base_dir=np.str_(json.dumps(chip.topology.base_dir)),
         placement=program.placement.astype(np.int64), chip_nodes=program.chip_nodes.astype(np.int64),
         chain_ptr=program.chains.ptr.astype(np.int64), chain_members=program.chains.members.astype(np.int64),
-        colors=np.asarray(program.colouring.colors, dtype=np.int32),
-        n_colors=np.int64(program.colouring.n_colors), colour_strategy=np.str_(program.colouring.strategy),
+        colours=np.asarray(program.colouring.colours, dtype=np.int32),
+        n_colours=np.int64(program.colouring.n_colours), colour_strategy=np.str_(program.colouring.strategy),
         beta_factor=np.float64(program.beta_factor), chain_strength=np.float64(program.chain_strength),
         report_json=np.str_(json.dumps(program.report, default=_json_default)),
     )
@@ -82,9 +82,26 @@ def save_program(program, path):
 
 
 _REQUIRED = ("format", "version", "chip_json", "placement", "chip_nodes", "chain_ptr", "chain_members",
-             "colors", "n_colors", "colour_strategy", "beta_factor", "chain_strength", "report_json",
+             "colours", "n_colours", "colour_strategy", "beta_factor", "chain_strength", "report_json",
              *(f"{p}_{k}" for p in ("logical", "physical") for k in ("indptr", "indices", "data", "h", "offset",
                                                                      "name")))
+
+
+#: keys written by files of earlier versions (American spelling) -> today's key
+_OLD_KEYS = {"colours": "colors", "n_colours": "n_colors", "colour_strategy": "color_strategy"}
+
+
+class _Renamed:
+    """Read-only view of an open ``.npz`` that also finds today's keys under their earlier names."""
+
+    def __init__(self, data):
+        self._data = data
+        self.files = list(data.files) + [k for k, old in _OLD_KEYS.items() if old in data.files]
+
+    def __getitem__(self, key):
+        if key not in self._data.files and key in _OLD_KEYS:
+            key = _OLD_KEYS[key]
+        return self._data[key]
 
 
 def load_program(path):
@@ -92,6 +109,7 @@ def load_program(path):
     path = os.fspath(path)
     data = open_npz(path, PbitsimError, "program")
     with data:
+        data = _Renamed(data)
         missing = [k for k in _REQUIRED if k not in data.files]
         if missing:
             raise PbitsimError(f"{path}: not a pbitsim program file (missing keys {missing[:5]})")
@@ -106,9 +124,9 @@ def load_program(path):
             chip = chip_from_dict(json.loads(str(data["chip_json"])), source=source, base_dir=base_dir)
         except PbitsimError as exc:
             raise PbitsimError(f"{path}: the stored chip description does not load ({exc})") from None
-        colors = np.array(data["colors"], dtype=np.int32)
-        colors.setflags(write=False)
-        colouring = Colouring(colors, int(data["n_colors"]), str(data["colour_strategy"]))
+        colours = np.array(data["colours"], dtype=np.int32)
+        colours.setflags(write=False)
+        colouring = Colouring(colours, int(data["n_colours"]), str(data["colour_strategy"]))
         rbm = None
         if "rbm_W" in data.files:
             rbm = RBM(data["rbm_W"], data["rbm_b"], data["rbm_c"], str(data["rbm_name"]))

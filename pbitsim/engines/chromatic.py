@@ -1,6 +1,6 @@
 """Clocked chromatic engine (and its deliberately wrong naive-parallel mode): validate, allocate, seed, run.
 
-One clock cycle updates one colour class, so a sweep takes ``n_colors`` cycles
+One clock cycle updates one colour class, so a sweep takes ``n_colours`` cycles
 of ``1 / frequency_mhz`` microseconds of chip time.
 
 Two kernel layouts (see :mod:`pbitsim.kernels.chromatic`): *single-chain*
@@ -40,18 +40,18 @@ _BLOCK_MIN = 16
 def colour_ordered_csr(program):
     """CSR of the physical model relabelled so colour classes are contiguous.
 
-    Returns ``(perm, indptr, indices, weights, h, color_ptr)``; ``perm[k]`` is
+    Returns ``(perm, indptr, indices, weights, h, colour_ptr)``; ``perm[k]`` is
     the physical p-bit at position ``k`` of the colour order.
     """
-    perm, color_ptr = program.colouring.order()
+    perm, colour_ptr = program.colouring.order()
     J = program.physical.J[perm][:, perm].tocsr()
     J.sort_indices()
     return (perm, J.indptr.astype(np.int64), J.indices.astype(np.int32),
             J.data.astype(np.float64), program.physical.h[perm].astype(np.float64),
-            color_ptr.astype(np.int64))
+            colour_ptr.astype(np.int64))
 
 
-def sell_layout(indptr, indices, weights, color_ptr, chunk):
+def sell_layout(indptr, indices, weights, colour_ptr, chunk):
     """Sliced-ELL neighbour lists for the replica-major kernel.
 
     Each colour is cut into chunks of ``chunk`` consecutive positions; chunk
@@ -59,14 +59,14 @@ def sell_layout(indptr, indices, weights, color_ptr, chunk):
     ``chunk_off[k] + j*chunk + l`` is the ``j``-th neighbour (CSR order) of
     position ``l`` of the chunk, padded with node ``n`` and weight 0.
 
-    Returns ``(color_ptr, chunk_ptr, chunk_off, nbr, w)`` (int64, int64, int64,
+    Returns ``(colour_ptr, chunk_ptr, chunk_off, nbr, w)`` (int64, int64, int64,
     int32, float64); colour ``c`` owns chunks ``chunk_ptr[c]:chunk_ptr[c+1]``.
     """
     n = indptr.shape[0] - 1
-    sizes = np.diff(color_ptr)
+    sizes = np.diff(colour_ptr)
     chunk_ptr = np.concatenate([[0], np.cumsum((sizes + chunk - 1) // chunk)]).astype(np.int64)
     colour = np.repeat(np.arange(sizes.shape[0]), sizes)
-    local = np.arange(n) - color_ptr[colour]
+    local = np.arange(n) - colour_ptr[colour]
     chunk_of = chunk_ptr[colour] + local // chunk
     lane = local % chunk
     deg = np.diff(indptr)
@@ -79,7 +79,7 @@ def sell_layout(indptr, indices, weights, color_ptr, chunk):
     dest = chunk_off[chunk_of[row]] + (np.arange(indptr[-1]) - indptr[row]) * chunk + lane[row]
     nbr[dest] = indices
     w[dest] = weights
-    return color_ptr.astype(np.int64), chunk_ptr, chunk_off, nbr, w
+    return colour_ptr.astype(np.int64), chunk_ptr, chunk_off, nbr, w
 
 
 def choose_layout(mode, replicas, mean_degree):
@@ -97,13 +97,13 @@ def _blocking(replicas):
     return n_blocks, -(-block // 4) * 4
 
 
-def _run_single(graph, color_ptr, beta, state, seed, sched, edges, out):
+def _run_single(graph, colour_ptr, beta, state, seed, sched, edges, out):
     """Single-chain kernel: lane streams ``(R, 2, LANES)``; returns the kernel's wall time."""
     R = state.shape[0]
     rng = seed_streams(seed, R * LANES).reshape(R, LANES, 2).transpose(0, 2, 1).copy()
     state = np.ascontiguousarray(state)
     t0 = time.perf_counter()
-    run_chromatic(graph, color_ptr, beta, state, rng, sched, edges, out)
+    run_chromatic(graph, colour_ptr, beta, state, rng, sched, edges, out)
     return time.perf_counter() - t0
 
 
@@ -137,12 +137,12 @@ def run_layout(program, schedule, layout, *, mode="chromatic", store_states=True
         raise PbitsimError(f"unknown layout {layout!r}; allowed: {', '.join(LAYOUTS)}")
     if layout == "replica_major" and mode != "chromatic":
         raise PbitsimError("the replica-major layout runs chromatic mode only")
-    perm, indptr, indices, weights, h, color_ptr = program_cached(
+    perm, indptr, indices, weights, h, colour_ptr = program_cached(
         program, "colour_ordered_csr", None, lambda: colour_ordered_csr(program))
     if layout == "auto":
         layout = choose_layout(mode, schedule.replicas, indptr[-1] / max(h.shape[0], 1))
     if mode == "naive_parallel":  # one "colour" holding every p-bit
-        color_ptr = np.array([0, h.shape[0]], dtype=np.int64)
+        colour_ptr = np.array([0, h.shape[0]], dtype=np.int64)
     n = h.shape[0]
     R, S = schedule.replicas, schedule.n_samples
     state = initial_states(n, R, schedule.seed, initial)[:, perm]
@@ -160,21 +160,21 @@ def run_layout(program, schedule, layout, *, mode="chromatic", store_states=True
     sched = np.array([schedule.burn_in, S, schedule.thin, MODES[mode]], dtype=np.int64)
     graph = (indptr, indices, weights, h)
     if layout == "single":
-        kernel, layout_arrays = _run_single, color_ptr
+        kernel, layout_arrays = _run_single, colour_ptr
     else:
         kernel = _run_replica_major
         layout_arrays = program_cached(program, "sell_layout", 2 * LANES,
-                                       lambda: sell_layout(indptr, indices, weights, color_ptr, 2 * LANES))
+                                       lambda: sell_layout(indptr, indices, weights, colour_ptr, 2 * LANES))
     wall = kernel(graph, layout_arrays, float(schedule.beta), state, schedule.seed, sched, edges, out)
     out_states, out_energies, sum_m, sum_mm = out
     out_energies += program.physical.offset
     sweeps = schedule.total_sweeps
     freq_mhz = program.chip.clock.frequency_mhz
-    n_cycles = sweeps * (program.colouring.n_colors if mode == "chromatic" else 1)
+    n_cycles = sweeps * (program.colouring.n_colours if mode == "chromatic" else 1)
     timing = Timing(wall, sweeps * n * R, sweeps, simulated_ns=1e3 * n_cycles / freq_mhz)
     return Samples(
         states=out_states[:, :, inv] if store_states else None, energies=out_energies,
         beta=schedule.beta, seed=schedule.seed, engine=mode, chip=program.chip.name, timing=timing,
         mean_m=(sum_m[:, inv] / S) if moments else None,
         mean_mm=(sum_mm / S) if moments else None, edges=edges_phys, program=program,
-        info={"n_colors": int(program.colouring.n_colors), "layout": layout})
+        info={"n_colours": int(program.colouring.n_colours), "layout": layout})

@@ -3,7 +3,7 @@ r"""Event-driven engine: asynchronous and clocked p-bits in continuous time (val
 Time is chip time in ns.  What ``sweeps`` means here: one sweep lasts
 ``TimingSpec.sweep_ns`` — the mean neuron time ``[timing] neuron_time_ns``
 for asynchronous chips (on average one update per p-bit), or one clock period
-over all colour phases (``n_colors / frequency``) for clocked chips.  A run
+over all colour phases (``n_colours / frequency``) for clocked chips.  A run
 of ``burn_in`` and ``sweeps`` sweeps with thinning ``thin`` therefore
 
 - runs ``t_burn = burn_in * sweep_ns`` of chip time first,

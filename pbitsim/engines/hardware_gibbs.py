@@ -30,7 +30,7 @@ MAX_TABLE = 1 << 16
 
 
 def phase_schedule(program, mode):
-    """``(order, color_ptr)``: kernel order of the physical p-bits and the phase pointer."""
+    """``(order, colour_ptr)``: kernel order of the physical p-bits and the phase pointer."""
     n = program.n_physical
     if mode == "chromatic":
         return program.colouring.order()
@@ -153,7 +153,7 @@ def run(program, schedule, *, mode="chromatic", store_states=True, initial=None,
     if mode == "sequential" and chip.clock.scan == "random":
         raise ChipSpecError(f"chip {chip.name!r}: random-scan sequential mode is only available with the "
                             "ideal float datapath")
-    order, color_ptr = program_cached(program, ("phases", mode), None, lambda: phase_schedule(program, mode))
+    order, colour_ptr = program_cached(program, ("phases", mode), None, lambda: phase_schedule(program, mode))
     beta = schedule.beta
     dp = program_cached(program, ("datapath", mode), beta, lambda: build_datapath(
         chip, program.physical, beta, order, chip_nodes=program.chip_nodes))
@@ -172,15 +172,15 @@ def run(program, schedule, *, mode="chromatic", store_states=True, initial=None,
     sched = np.array([schedule.burn_in, S, schedule.thin], dtype=np.int64)
     t0 = time.perf_counter()
     if fk is None:
-        run_datapath(dp.graph, dp.kernel, color_ptr, state, rng, lfsr, sched, out_states, out_energies)
+        run_datapath(dp.graph, dp.kernel, colour_ptr, state, rng, lfsr, sched, out_states, out_energies)
     else:
-        F.run_datapath_fast(dp.graph, fk, color_ptr, state, rng, lfsr, sched, out_states, out_energies)
+        F.run_datapath_fast(dp.graph, fk, colour_ptr, state, rng, lfsr, sched, out_states, out_energies)
     wall = time.perf_counter() - t0
     out_energies += program.physical.offset
     inv = np.empty(n, dtype=np.int64)
     inv[order] = np.arange(n)
     sweeps = schedule.total_sweeps
-    n_phases = color_ptr.shape[0] - 1
+    n_phases = colour_ptr.shape[0] - 1
     timing = Timing(wall, sweeps * n * R, sweeps, simulated_ns=1e3 * sweeps * n_phases / chip.clock.frequency_mhz)
     info = {"datapath": copy.deepcopy(dp.report), "n_phases": int(n_phases),
             "kernel": "generic" if fk is None else "fast"}

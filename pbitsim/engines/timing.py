@@ -61,11 +61,11 @@ class TimingSpec:
         ``"asynchronous"`` (Poisson p-bits) or ``"clocked"``.
     sweep_ns : float
         Chip time of one sweep: ``neuron_time_ns`` (asynchronous) or
-        ``n_colors / frequency`` (clocked).
+        ``n_colours / frequency`` (clocked).
     neuron_time_ns : float64 (n,)
         Mean time between updates of each Poisson p-bit (asynchronous mode).
     period_ns : float
-        Clocked: time between two updates of one p-bit (``n_colors`` cycles).
+        Clocked: time between two updates of one p-bit (``n_colours`` cycles).
     phase_ns : float64 (n,)
         Clocked: offset of p-bit ``i``'s updates in the period, skew included
         (update ``k`` nominally at ``k * period_ns + phase_ns[i]``).
@@ -163,12 +163,12 @@ def timing_from_program(program, mode=None, *, seed=None) -> TimingSpec:
     tau = lognormal_times(tm.neuron_time_ns, tm.neuron_time_sigma, n,
                           np.random.default_rng([seed, _TAG_NEURON]))
     cycle_ns = 1e3 / clk.frequency_mhz
-    n_colors = max(int(program.colouring.n_colors), 1)
-    colors = np.asarray(program.colouring.colors, dtype=np.float64)
+    n_colours = max(int(program.colouring.n_colours), 1)
+    colours = np.asarray(program.colouring.colours, dtype=np.float64)
     skew = 1e-3 * clk.skew_ps * np.random.default_rng([seed, _TAG_SKEW]).standard_normal(n)
-    phase = (colors + 0.5) * cycle_ns + skew
-    sweep_ns = float(tm.neuron_time_ns) if mode == "asynchronous" else n_colors * cycle_ns
-    spec = TimingSpec(mode=mode, sweep_ns=sweep_ns, neuron_time_ns=tau, period_ns=n_colors * cycle_ns,
+    phase = (colours + 0.5) * cycle_ns + skew
+    sweep_ns = float(tm.neuron_time_ns) if mode == "asynchronous" else n_colours * cycle_ns
+    spec = TimingSpec(mode=mode, sweep_ns=sweep_ns, neuron_time_ns=tau, period_ns=n_colours * cycle_ns,
                       phase_ns=phase, jitter_ns=1e-3 * clk.jitter_ps, delay_ns=delays,
                       response_time_ns=float(tm.response_time_ns), seed=seed)
     return validate_timing(spec, n, int(indptr[-1]))

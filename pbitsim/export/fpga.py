@@ -105,25 +105,25 @@ def prepare_export(program, *, beta=1.0, seed=0, golden_phases=DEFAULT_GOLDEN_PH
     check_exportable(chip)
     if program.n_physical == 0:
         raise PbitsimError("the program has no p-bits; nothing to export")
-    order, color_ptr = program.colouring.order()
+    order, colour_ptr = program.colouring.order()
     physical_beta = beta * program.beta_factor
     dp = build_datapath(chip, program.physical, physical_beta, order, chip_nodes=program.chip_nodes)
     seeds = lfsr_states(dp, seed, 1, chip)[0]
-    tables = program_tables(program, dp, color_ptr, seeds)
-    gv = run_golden(dp, color_ptr, chip, seed, golden_phases)
+    tables = program_tables(program, dp, colour_ptr, seeds)
+    gv = run_golden(dp, colour_ptr, chip, seed, golden_phases)
     for t in _golden_tables(gv, chip.rng.width):
         tables[t.name] = t
     manifest = {
         "format": FORMAT_NAME, "version": FORMAT_VERSION, "chip": chip.to_dict(),
         "chip_base_dir": chip.topology.base_dir,
         "n_pbits": program.n_physical, "n_entries": tables["neighbour"].depth,
-        "n_colors": len(color_ptr) - 1, "address_order": ADDRESS_ORDER, "conventions": CONVENTIONS,
+        "n_colours": len(colour_ptr) - 1, "address_order": ADDRESS_ORDER, "conventions": CONVENTIONS,
         "beta": beta, "beta_factor": float(program.beta_factor), "physical_beta": physical_beta, "seed": seed,
         **datapath_section(dp, chip),
         "golden": {"file": "golden.json", "n_phases": gv.n_phases, "seed": seed},
         "program": _program_section(program),
     }
-    return tables, manifest, gv, golden_dict(gv, chip.rng.width, color_ptr)
+    return tables, manifest, gv, golden_dict(gv, chip.rng.width, colour_ptr)
 
 
 def _file_entries(tables, formats):

@@ -83,7 +83,7 @@ def header_defines(manifest) -> list:
     w, b, a = fp["weight"], fp["bias"], fp["accumulator"]
     d = [("PBIT_N", manifest["n_pbits"], "p-bits (addresses)"),
          ("PBIT_N_ENTRIES", manifest["n_entries"], "neighbour-list entries"),
-         ("PBIT_N_COLORS", manifest["n_colors"], "colour phases per sweep"),
+         ("PBIT_N_COLORS", manifest["n_colours"], "colour phases per sweep"),
          ("PBIT_N_REGISTERS", rng["n_registers"], "LFSR registers"),
          ("PBIT_WEIGHT_BITS", w["total_bits"], w["q"] + " signed"), ("PBIT_WEIGHT_FRAC", w["frac_bits"], ""),
          ("PBIT_BIAS_BITS", b["total_bits"], b["q"] + " signed"), ("PBIT_BIAS_FRAC", b["frac_bits"], ""),

@@ -111,12 +111,12 @@ def _physical(m, t):
 
 def _colouring(m, t, physical, order):
     n = physical.n
-    colors = np.empty(n, dtype=np.int32)
-    colors[order] = t["colour"]
+    colours = np.empty(n, dtype=np.int32)
+    colours[order] = t["colour"]
     r, c, _ = physical.edges()
-    validate_colouring(n, r, c, colors)
-    colors.setflags(write=False)
-    col = Colouring(colors, int(m["n_colors"]), m["program"]["colouring_strategy"])
+    validate_colouring(n, r, c, colours)
+    colours.setflags(write=False)
+    col = Colouring(colours, int(m["n_colours"]), m["program"]["colouring_strategy"])
     perm, ptr = col.order()
     if not (np.array_equal(perm, order) and np.array_equal(ptr, t["phase_ptr"])):
         raise PbitsimError("colour, phase_ptr and pbit_index tables disagree: addresses are not in colour order")

@@ -104,7 +104,7 @@ def coupling_tables(dp):
     return indptr, nbr, codes
 
 
-def program_tables(program, dp, color_ptr, rng_seeds) -> dict:
+def program_tables(program, dp, colour_ptr, rng_seeds) -> dict:
     """Every hardware table of ``program`` as built into ``dp`` (a :class:`pbitsim.compiler.hardware.Datapath`).
 
     ``rng_seeds``: uint64 ``(n_registers,)`` initial LFSR registers.  Returns
@@ -117,8 +117,8 @@ def program_tables(program, dp, color_ptr, rng_seeds) -> dict:
     _, _, bshift = code_shifts(dp)
     indptr, nbr, wcodes = coupling_tables(dp)
     hcodes = _unshift(dp.kernel.hint, bshift, bf, "bias")
-    colours = np.asarray(program.colouring.colors)[order]
-    n_colors = len(color_ptr) - 1
+    colours = np.asarray(program.colouring.colours)[order]
+    n_colours = len(colour_ptr) - 1
     addr_bits = bits_for(n - 1)
     T = [
         Table("indptr", indptr.tolist(), bits_for(indptr[-1]), False,
@@ -131,11 +131,11 @@ def program_tables(program, dp, color_ptr, rng_seeds) -> dict:
               ENTRY, q_name(wf)),
         Table("bias", hcodes.tolist(), bf.total_bits, True,
               f"bias code h[a] in {q_name(bf)} (value = code * 2**-{bf.frac_bits})", ADDR, q_name(bf)),
-        Table("colour", colours.tolist(), bits_for(n_colors - 1), False,
+        Table("colour", colours.tolist(), bits_for(n_colours - 1), False,
               "colour (clock phase within a sweep) of p-bit a", ADDR),
-        Table("phase_ptr", np.asarray(color_ptr).tolist(), bits_for(n), False,
+        Table("phase_ptr", np.asarray(colour_ptr).tolist(), bits_for(n), False,
               "first address of colour phase c; phase c updates addresses phase_ptr[c] .. phase_ptr[c+1]-1",
-              "colour c = 0..n_colors (n_colors+1 words)"),
+              "colour c = 0..n_colours (n_colours+1 words)"),
         Table("lut", np.asarray(dp.kernel.lut).tolist(), p.lut_output_bits, False,
               "activation thresholds T[k] = round(2**L (1 + tanh(beta v_k)) / 2), clipped to 2**L - 1 "
               "(beta already applied)",

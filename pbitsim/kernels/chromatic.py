@@ -11,7 +11,7 @@ uniform carries 32 random bits, ``u = (j + 1/2) 2^-31`` with ``j`` a signed
 Two data layouts, one law and one random-number assignment
 -----------------------------------------------------------
 Nodes are relabelled so colour ``c`` is the contiguous range
-``color_ptr[c] : color_ptr[c+1]``.  A colour is cut into *chunks* of
+``colour_ptr[c] : colour_ptr[c+1]``.  A colour is cut into *chunks* of
 ``C = 2 L`` consecutive positions (the last one may be shorter).  Every replica
 owns ``L`` xoroshiro128+ *lane* streams; for each chunk every lane is advanced
 once and its 64-bit output gives two uniforms: the high word goes to chunk
@@ -39,7 +39,7 @@ Array conventions
 - ``graph`` tuple ``(indptr, indices, weights, h)``: symmetric CSR coupling
   matrix ``J`` (int64 (n+1,), int32 (nnz,), float64 (nnz,); both directions
   stored, sorted columns) and fields float64 (n,).
-- ``color_ptr`` int64 (n_colors+1,).
+- ``colour_ptr`` int64 (n_colours+1,).
 - ``schedule`` int64 (4,): ``(burn_in, n_samples, thin, mode)``, mode 0 =
   chromatic, 1 = naive parallel.
 - ``edges`` int32 (2, n_edges): upper-triangle pairs for the running moments.
@@ -194,23 +194,23 @@ def colour_pass(graph, a, b, beta, s, f, d, flips, lanes, u):
 
 
 @njit(cache=True)
-def sweeps(graph, color_ptr, beta, s, f, d, flips, lanes, u, n_sweeps, naive):
+def sweeps(graph, colour_ptr, beta, s, f, d, flips, lanes, u, n_sweeps, naive):
     """``n_sweeps`` sweeps of one replica; returns the energy change (NaN if ``naive``)."""
     de = 0.0
-    n_phases = color_ptr.shape[0] - 1
+    n_phases = colour_ptr.shape[0] - 1
     for _ in range(n_sweeps):
         for c in range(n_phases):
-            de += colour_pass(graph, color_ptr[c], color_ptr[c + 1], beta, s, f, d, flips, lanes, u)
+            de += colour_pass(graph, colour_ptr[c], colour_ptr[c + 1], beta, s, f, d, flips, lanes, u)
     return np.nan if naive else de
 
 
 @njit(cache=True, parallel=True)
-def run_chromatic(graph, color_ptr, beta, state, rng, schedule, edges, out):
+def run_chromatic(graph, colour_ptr, beta, state, rng, schedule, edges, out):
     """Single-chain layout: burn in, then a sample every ``thin`` sweeps, replicas in parallel.
 
     ``state`` int8 (R, n) start states (overwritten with the final ones);
     ``rng`` uint64 (R, 2, L) lane streams of each replica (advanced).  Mode 1
-    (naive parallel) must come with ``color_ptr = [0, n]``.
+    (naive parallel) must come with ``colour_ptr = [0, n]``.
     """
     h = graph[3]
     burn_in, n_samples, thin, naive = schedule[0], schedule[1], schedule[2], schedule[3] == 1
@@ -230,7 +230,7 @@ def run_chromatic(graph, color_ptr, beta, state, rng, schedule, edges, out):
         e = energy_from_fields(h, s, f)
         for t in range(n_samples + 1):
             steps = burn_in if t == 0 else thin
-            e += sweeps(graph, color_ptr, beta, s, f, d, flips, lanes, u, steps, naive)
+            e += sweeps(graph, colour_ptr, beta, s, f, d, flips, lanes, u, steps, naive)
             if naive:
                 e = energy_from_fields(h, s, f)
             if t == 0:
@@ -250,7 +250,7 @@ def run_chromatic(graph, color_ptr, beta, state, rng, schedule, edges, out):
 def colour_pass_replica_major(h, sell, c, beta, sb, lanes, u, acc, e):
     """Update colour ``c`` for one block of replicas (pull: inputs recomputed, no cached fields).
 
-    ``sell`` = ``(color_ptr, chunk_ptr, chunk_off, nbr, w)``: colour ``c`` owns
+    ``sell`` = ``(colour_ptr, chunk_ptr, chunk_off, nbr, w)``: colour ``c`` owns
     chunks ``chunk_ptr[c]:chunk_ptr[c+1]``; chunk ``k`` stores its p-bits'
     neighbour lists padded to a common length ``D_k`` at
     ``chunk_off[k] + j*C + l`` (``j``-th neighbour of chunk position ``l``;
@@ -260,12 +260,12 @@ def colour_pass_replica_major(h, sell, c, beta, sb, lanes, u, acc, e):
     uniforms, the inputs ``I = h + sum_j J_ij m_j`` of its p-bits (CSR order of
     summation), then one flat SIMD loop over the chunk's (p-bit, replica) pairs.
     """
-    color_ptr, chunk_ptr, chunk_off, nbr, w = sell
+    colour_ptr, chunk_ptr, chunk_off, nbr, w = sell
     L = lanes.shape[1]
     C = 2 * L
     RB = sb.shape[1]
-    a = color_ptr[c]
-    b = color_ptr[c + 1]
+    a = colour_ptr[c]
+    b = colour_ptr[c + 1]
     ch = chunk_ptr[c]
     for q0 in range(a, b, C):
         for l in range(L):
@@ -321,7 +321,7 @@ def run_chromatic_replica_major(graph, sell, beta, blocks, rng, schedule, edges,
     out_states, out_energies, sum_m, sum_mm = out
     n = h.shape[0]
     R = out_energies.shape[0]
-    n_colors = sell[0].shape[0] - 1
+    n_colours = sell[0].shape[0] - 1
     RB = blocks.shape[2]
     C = 2 * rng.shape[2]
     for blk in prange(blocks.shape[0]):
@@ -340,7 +340,7 @@ def run_chromatic_replica_major(graph, sell, beta, blocks, rng, schedule, edges,
         for t in range(n_samples + 1):
             steps = burn_in if t == 0 else thin
             for _ in range(steps):
-                for c in range(n_colors):
+                for c in range(n_colours):
                     colour_pass_replica_major(h, sell, c, beta, sb, lanes, u, acc, e)
             if t == 0:
                 continue

@@ -4,7 +4,7 @@ Every update uses the p-bit's input from its neighbours' current states — in
 integers when the chip is fixed point (cached wide sums updated on flips, which
 is exact), recomputed by a gather for float datapaths — then calls
 :func:`pbitsim.kernels.pbit_update.decide`.  The schedule is a list of phases
-``color_ptr`` over colour-ordered p-bits: colours for chromatic, singletons for
+``colour_ptr`` over colour-ordered p-bits: colours for chromatic, singletons for
 systematic sequential scan, one phase holding everything for naive parallel.
 Within a phase all p-bits read the state at the start of the phase.
 
@@ -28,9 +28,9 @@ from .pbit_update import FIXED, LFSR_SHARED, RNG_KIND, RNG_LFSR, advance_shared,
 
 
 @njit(cache=True)
-def _phase(g, dp, color_ptr, c, s, tmp, rng, r, lfsr):
-    a0 = color_ptr[c]
-    b0 = color_ptr[c + 1]
+def _phase(g, dp, colour_ptr, c, s, tmp, rng, r, lfsr):
+    a0 = colour_ptr[c]
+    b0 = colour_ptr[c + 1]
     fixed = dp.cfg[FIXED] != 0
     for i in range(a0, b0):
         a_int = np.int64(0)
@@ -50,14 +50,14 @@ def _phase(g, dp, color_ptr, c, s, tmp, rng, r, lfsr):
 
 
 @njit(cache=True)
-def _phase_cached(g, dp, color_ptr, c, s, fint, tmp, rng, r, lfsr):
+def _phase_cached(g, dp, colour_ptr, c, s, fint, tmp, rng, r, lfsr):
     """Integer datapath phase with cached wide sums ``fint`` (exact: integer arithmetic).
 
     Same decisions and random draws as :func:`_phase`; on a flip of p-bit i the
     inputs of its neighbours change by ``2 m_i J(j <- i)`` (``dp.wtint``).
     """
-    a0 = color_ptr[c]
-    b0 = color_ptr[c + 1]
+    a0 = colour_ptr[c]
+    b0 = colour_ptr[c + 1]
     for i in range(a0, b0):
         tmp[i] = decide(dp.cfg, dp.real, dp.gain, dp.offset, dp.stuck, dp.lut, i, fint[i], 0.0,
                         rng, r, lfsr, dp.slot[i], dp.off[i])
@@ -81,7 +81,7 @@ def integer_inputs(g, dp, s, fint):
 
 
 @njit(cache=True)
-def datapath_sweeps(g, dp, color_ptr, s, fint, tmp, rng, r, lfsr, n_sweeps):
+def datapath_sweeps(g, dp, colour_ptr, s, fint, tmp, rng, r, lfsr, n_sweeps):
     """``n_sweeps`` sweeps of one replica (gather form for float datapaths, cached sums ``fint`` for
     fixed point: :func:`integer_inputs` of ``s`` on entry, kept so on return)."""
     shared = dp.cfg[RNG_KIND] == RNG_LFSR and dp.cfg[LFSR_SHARED] != 0
@@ -89,11 +89,11 @@ def datapath_sweeps(g, dp, color_ptr, s, fint, tmp, rng, r, lfsr, n_sweeps):
     for _ in range(n_sweeps):
         if shared:
             advance_shared(dp.cfg, lfsr, r)
-        for c in range(color_ptr.shape[0] - 1):
+        for c in range(colour_ptr.shape[0] - 1):
             if fixed:
-                _phase_cached(g, dp, color_ptr, c, s, fint, tmp, rng, r, lfsr)
+                _phase_cached(g, dp, colour_ptr, c, s, fint, tmp, rng, r, lfsr)
             else:
-                _phase(g, dp, color_ptr, c, s, tmp, rng, r, lfsr)
+                _phase(g, dp, colour_ptr, c, s, tmp, rng, r, lfsr)
 
 
 @njit(cache=True)
@@ -108,7 +108,7 @@ def ideal_energy(g, s):
 
 
 @njit(cache=True, parallel=True)
-def run_datapath(g, dp, color_ptr, state, rng, lfsr, schedule, out_states, out_energies):
+def run_datapath(g, dp, colour_ptr, state, rng, lfsr, schedule, out_states, out_energies):
     """``schedule`` int64 (3,): ``(burn_in, n_samples, thin)``; outputs as in :func:`run_chromatic`."""
     burn_in, n_samples, thin = schedule[0], schedule[1], schedule[2]
     n = state.shape[1]
@@ -121,9 +121,9 @@ def run_datapath(g, dp, color_ptr, state, rng, lfsr, schedule, out_states, out_e
         fint = np.empty(n if fixed else 0, dtype=np.int64)  # exact integer inputs, updated on flips
         if fixed:
             integer_inputs(g, dp, s, fint)
-        datapath_sweeps(g, dp, color_ptr, s, fint, tmp, rng, r, lfsr, burn_in)
+        datapath_sweeps(g, dp, colour_ptr, s, fint, tmp, rng, r, lfsr, burn_in)
         for t in range(n_samples):
-            datapath_sweeps(g, dp, color_ptr, s, fint, tmp, rng, r, lfsr, thin)
+            datapath_sweeps(g, dp, colour_ptr, s, fint, tmp, rng, r, lfsr, thin)
             out_energies[r, t] = ideal_energy(g, s)
             if store:
                 for i in range(n):

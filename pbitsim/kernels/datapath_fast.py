@@ -184,7 +184,7 @@ def phase_flips(g, fk, a, s, fint, flips, cnt, track):
 
 
 @njit(cache=True)
-def fast_sweeps(g, fk, color_ptr, s, work, rng, r, reg, n_sweeps, track):
+def fast_sweeps(g, fk, colour_ptr, s, work, rng, r, reg, n_sweeps, track):
     """``n_sweeps`` sweeps of replica ``r`` (state ``s``, registers ``reg``); returns the ideal energy
     change (0 unless ``track``).  ``work = (fint, w, flips)``: cached sums, word buffer, flip list."""
     fint, w, flips = work
@@ -194,9 +194,9 @@ def fast_sweeps(g, fk, color_ptr, s, work, rng, r, reg, n_sweeps, track):
     for _ in range(n_sweeps):
         if shared:
             shift_registers(par, reg)
-        for c in range(color_ptr.shape[0] - 1):
-            a = color_ptr[c]
-            b = color_ptr[c + 1]
+        for c in range(colour_ptr.shape[0] - 1):
+            a = colour_ptr[c]
+            b = colour_ptr[c + 1]
             words = phase_words(par, a, b, rng, r, reg, fk.slot, fk.off, w)
             cnt = phase_decisions(par, fk.table, fint[a:b], words, s[a:b], flips)
             de += phase_flips(g, fk, a, s, fint, flips, cnt, track)
@@ -214,7 +214,7 @@ def wide_sums(g, fk, s, fint):
 
 
 @njit(cache=True, parallel=True)
-def run_datapath_fast(g, fk, color_ptr, state, rng, lfsr, schedule, out_states, out_energies):
+def run_datapath_fast(g, fk, colour_ptr, state, rng, lfsr, schedule, out_states, out_energies):
     """Same contract as :func:`pbitsim.kernels.chromatic_datapath.run_datapath` (same states, energies
     equal to rounding): ``schedule`` int64 ``(burn_in, n_samples, thin)``."""
     burn_in, n_samples, thin = schedule[0], schedule[1], schedule[2]
@@ -231,11 +231,11 @@ def run_datapath_fast(g, fk, color_ptr, state, rng, lfsr, schedule, out_states, 
         flips = np.empty(n, dtype=np.int32)
         wide_sums(g, fk, s, fint)
         work = (fint, w, flips)
-        fast_sweeps(g, fk, color_ptr, s, work, rng, r, reg, burn_in, False)
+        fast_sweeps(g, fk, colour_ptr, s, work, rng, r, reg, burn_in, False)
         e = ideal_energy(g, s) if track else 0.0
         since = 0
         for t in range(n_samples):
-            e += fast_sweeps(g, fk, color_ptr, s, work, rng, r, reg, thin, track)
+            e += fast_sweeps(g, fk, colour_ptr, s, work, rng, r, reg, thin, track)
             since += thin
             if not track or since >= RESYNC_SWEEPS:
                 e = ideal_energy(g, s)

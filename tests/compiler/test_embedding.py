@@ -80,7 +80,7 @@ def test_64x32_rbm_embeds_into_pegasus_p8():
     assert r["chain_length_max"] == int(p.chain_lengths.max()) > 1
     assert r["chain_length_mean"] == pytest.approx(p.chain_lengths.mean())
     assert r["n_chain_couplers"] == p.n_physical - 96       # a spanning tree per chain
-    assert r["n_colors"] == p.colouring.n_colors <= 4
+    assert r["n_colours"] == p.colouring.n_colours <= 4
     assert p.rbm is rbm and np.all(np.diff(p.chip_nodes) > 0)
     assert np.array_equal(p.placement, [c[0] for c in p.chains])
     assert_valid_embedding(p, chip_graph(chip))

@@ -42,7 +42,7 @@ def assert_direct(p, G):
     np.testing.assert_array_equal(p.physical.J[p.placement[r], p.placement[c]].A1 * p.beta_factor, v)
     np.testing.assert_array_equal(p.physical.h[p.placement] * p.beta_factor, p.logical.h)
     u, w, _ = p.physical.edges()
-    validate_colouring(p.n_physical, u, w, p.colouring.colors)
+    validate_colouring(p.n_physical, u, w, p.colouring.colours)
 
 
 # ----------------------------------------------------------------------------- lattice on a King's graph
@@ -54,7 +54,7 @@ def test_lattice_on_matching_king_chip_is_placed_by_identity():
     p = ps.compile(m, chip)
     assert p.report["placement"] == "identity" and p.report["method"] == "direct"
     np.testing.assert_array_equal(p.placement, np.arange(1024))
-    assert p.colouring.n_colors == 4
+    assert p.colouring.n_colours == 4
     assert_direct(p, G)
 
 
@@ -116,7 +116,7 @@ def test_sparse_dbm_on_the_pegasus_sdbm_chip_places_directly():
     p = ps.compile(dbm, chip)
     r = p.report
     assert r["placement"] == "identity" and r["n_physical"] == r["n_chip"] == 4264
-    assert r["n_colors"] == p.colouring.n_colors == 4
+    assert r["n_colours"] == p.colouring.n_colours == 4
     np.testing.assert_array_equal(p.chip_nodes, np.arange(4264))
     fmt = FixedPoint(6, 1)
     np.testing.assert_array_equal(fmt.quantize(p.physical.J.data), p.physical.J.data)
@@ -127,7 +127,7 @@ def test_sparse_dbm_on_the_pegasus_sdbm_chip_places_directly():
     assert np.abs(D.data).max() <= 0.25 * p.beta_factor + 1e-12
     assert np.abs(p.physical.h * p.beta_factor - p.logical.h).max() <= 0.25 * p.beta_factor + 1e-12
     u, v, _ = p.physical.edges()
-    validate_colouring(4264, u, v, p.colouring.colors)
+    validate_colouring(4264, u, v, p.colouring.colours)
 
 
 # ----------------------------------------------------------------------------- errors
@@ -160,4 +160,4 @@ def test_the_ideal_chip_takes_the_model_graph():
     ref = place_model(m, "ideal")
     assert p.n_physical == 5 and p.beta_factor == 1.0
     np.testing.assert_array_equal(p.physical.dense(), m.dense())
-    np.testing.assert_array_equal(p.colouring.colors, ref.colouring.colors)
+    np.testing.assert_array_equal(p.colouring.colours, ref.colouring.colours)

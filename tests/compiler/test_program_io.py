@@ -45,9 +45,9 @@ def assert_same_program(p: Program, q: Program):
     assert_same_model(p.logical, q.logical)
     assert_same_model(p.physical, q.physical)
     assert p.chip == q.chip and p.chip.source == q.chip.source
-    for x, y in ((p.placement, q.placement), (p.chip_nodes, q.chip_nodes), (p.colouring.colors, q.colouring.colors)):
+    for x, y in ((p.placement, q.placement), (p.chip_nodes, q.chip_nodes), (p.colouring.colours, q.colouring.colours)):
         assert x.dtype == y.dtype and np.array_equal(x, y)
-    assert p.colouring.n_colors == q.colouring.n_colors and p.colouring.strategy == q.colouring.strategy
+    assert p.colouring.n_colours == q.colouring.n_colours and p.colouring.strategy == q.colouring.strategy
     assert p.chains == q.chains
     assert p.report == q.report
     assert p.beta_factor == q.beta_factor and p.chain_strength == q.chain_strength

@@ -121,7 +121,7 @@ def test_engine_matches_exact_law_on_a_chip_topology(mode):
     model = _from_graph(G, lambda k: rng.normal(0.0, 0.6, size=k), rng.normal(0.0, 0.4, size=9))
     chip = chip_from_dict({"name": "king3", "topology": {"kind": "king", "shape": [3, 3]},
                            "clock": {"mode": mode}})
-    assert place_model(model, chip).colouring.n_colors == 4
+    assert place_model(model, chip).colouring.n_colours == 4
     assert_engine_conforms(lambda m, s: simulate(m, chip, sweeps=2000, burn_in=200, replicas=32, seed=s),
                            model, seed=3, z_max=Z_MAX)
 

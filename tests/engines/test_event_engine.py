@@ -332,7 +332,7 @@ def test_uniform_read_delay_gives_the_synchronous_law():
     For a bipartite model that law is the product of the two sides' marginals; the oracle agrees.
     """
     program = place_model(RING, clocked_chip(**{"timing.synapse_delay_ns": 1.5}))
-    assert program.colouring.n_colors == 2
+    assert program.colouring.n_colours == 2
     sync = synchronous_law(RING)
     np.testing.assert_allclose(_oracle_for(program, timing_from_program(program)), sync, atol=1e-10)
     s = run(program, None, sweeps=3000)
@@ -473,8 +473,8 @@ def test_sweeps_mean_neuron_times_and_clock_periods():
     assert s.info["sample_period_ns"] == 10.0 and s.info["burn_in_ns"] == 20.0
     assert s.timing.simulated_ns == 20.0 + 100.0 and s.n_samples == 10
     c = run(FRUSTRATED, clocked_chip(**{"clock.frequency_mhz": 500.0}), sweeps=10, burn_in=0, replicas=1)
-    n_colors = place_model(FRUSTRATED, "ideal").colouring.n_colors
-    assert c.info["sample_period_ns"] == pytest.approx(2.0 * n_colors)
+    n_colours = place_model(FRUSTRATED, "ideal").colouring.n_colours
+    assert c.info["sample_period_ns"] == pytest.approx(2.0 * n_colours)
     d = run(FRUSTRATED, async_chip(), sweeps=1, replicas=1, duration_ns=50.0, sample_period_ns=0.5)
     assert d.n_samples == 100
 
@@ -492,7 +492,7 @@ def test_timing_draws_are_device_properties():
     tau = t.neuron_time_ns
     assert abs(tau.mean() - 2.0) < 5 * 0.6 / np.sqrt(tau.size) and abs(tau.std() / 2.0 - 0.3) < 0.02
     assert t.delay_ns.min() == 0.0 and abs(np.mean(t.delay_ns == 0.0) - 0.1587) < 0.02  # P(z < -1)
-    skew = t.phase_ns - (place_model(model, spec).colouring.colors + 0.5) * 1.0  # 1 GHz: 1 ns cycles
+    skew = t.phase_ns - (place_model(model, spec).colouring.colours + 0.5) * 1.0  # 1 GHz: 1 ns cycles
     assert abs(skew.std() - 0.05) < 0.005
     again = timing_from_program(place_model(model, spec.with_params({"timing.neuron_time_sigma": 0.1})))
     np.testing.assert_array_equal(again.delay_ns, t.delay_ns)  # other spreads are not redrawn

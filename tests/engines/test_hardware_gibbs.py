@@ -115,7 +115,7 @@ def test_kernel_matches_pure_python_reference_bit_for_bit(name, params, scale):
     rows, cols = np.array(sorted(G.edges())).T
     model = ps.IsingModel.from_edges(rows, cols, rng.choice(grid, rows.size), rng.choice(grid, n) / 4, n=n)
     prog = place_model(model, chip)
-    assert prog.colouring.n_colors == 4
+    assert prog.colouring.n_colours == 4
     beta, seed, R, S = 0.8, 11, 2, 40
     run = ps.simulate(prog, sweeps=S, replicas=R, seed=seed, beta=beta)
     order, _ = prog.colouring.order()
@@ -277,7 +277,7 @@ def test_engine_names_phases_and_stuck_pbits():
     prog = place_model(random_spin_glass(chip_graph(chip), 0), chip)
     stuck = build_datapath(chip, prog.physical, 1.0, np.arange(prog.n_physical)).kernel.stuck
     assert np.count_nonzero(stuck) == round(0.01 * prog.n_physical)
-    for mode, phases in (("chromatic", prog.colouring.n_colors), ("sequential", prog.n_physical),
+    for mode, phases in (("chromatic", prog.colouring.n_colours), ("sequential", prog.n_physical),
                          ("naive_parallel", 1)):
         run = ps.simulate(prog, sweeps=30, replicas=2, seed=0, engine=mode)
         assert run.engine == f"{mode}+datapath" and run.info["n_phases"] == phases

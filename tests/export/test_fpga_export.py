@@ -94,7 +94,7 @@ def expected_tables(program, beta):
            for v in k]
     return {"indptr": indptr, "neighbour": nbr, "weight": w,
             "bias": [int(bf.to_int(program.physical.h[i])) for i in order],
-            "colour": np.asarray(program.colouring.colors)[order].tolist(), "phase_ptr": ptr.tolist(),
+            "colour": np.asarray(program.colouring.colours)[order].tolist(), "phase_ptr": ptr.tolist(),
             "lut": lut, "pbit_index": order.tolist()}
 
 
@@ -134,7 +134,7 @@ def test_round_trip_is_exact(tmp_path_factory, case):
     # the reader rebuilds the program: same chip, colours, placement; physical on the grid
     q = read_export(out)
     assert q.chip == chip and q.beta_factor == program.beta_factor
-    assert np.array_equal(q.colouring.colors, program.colouring.colors)
+    assert np.array_equal(q.colouring.colours, program.colouring.colours)
     assert np.array_equal(q.placement, program.placement) and np.array_equal(q.chip_nodes, program.chip_nodes)
     wf_lsb, bf_lsb = 2.0 ** -chip.weights.frac_bits, 2.0 ** -chip.bias.frac_bits
     wf = FixedPoint(chip.weights.total_bits, chip.weights.frac_bits, True, chip.weights.rounding,
@@ -312,7 +312,7 @@ def test_empty_neighbour_list(tmp_path):
     chip = load_chip("fpga-sparse-ising").with_params({"topology": {"kind": "model"}})
     program = ps.place_model(ps.IsingModel.from_dense(np.zeros((3, 3)), [1.0, -2.0, 0.0]), chip)
     m = export_fpga(program, tmp_path / "e", golden_phases=2)
-    assert m["tables"]["neighbour"]["depth"] == 0 and m["n_colors"] == 1
+    assert m["tables"]["neighbour"]["depth"] == 0 and m["n_colours"] == 1
     q = read_export(tmp_path / "e")
     assert q.physical.n_edges == 0 and np.array_equal(q.physical.h, [1.0, -2.0, 0.0])
 

@@ -90,7 +90,7 @@ def bench_states(out):
          if not name.startswith("golden")}
     g = json.load(open(out / "golden.json"))
     fp, act, rng = m["fixed_point"], m["activation"], m["rng"]
-    n, C = m["n_pbits"], m["n_colors"]
+    n, C = m["n_pbits"], m["n_colours"]
     acc_bits, k, L, size = fp["accumulator"]["total_bits"], rng["output_bits"], act["output_bits"], act["size"]
     s = [1 if int(g["initial_state"], 16) >> a & 1 else -1 for a in range(n)]
     regs = list(t["rng_seed"])
@@ -200,11 +200,11 @@ def test_golden_equals_simulate_at_sweep_boundaries(tmp_path, case):
     rng = np.random.default_rng(7)
     program = CASES[case](rng)
     seed, sweeps, beta = 1234, 3, 0.8
-    C = program.colouring.n_colors
+    C = program.colouring.n_colours
     m = export_fpga(program, tmp_path / "e", formats=["mem"], beta=beta, seed=seed, golden_phases=sweeps * C)
     gv = read_golden(tmp_path / "e")
     order = program.colouring.order()[0]
-    assert m["n_colors"] == C and gv.n_phases == sweeps * C
+    assert m["n_colours"] == C and gv.n_phases == sweeps * C
     run = ps.simulate(program, sweeps=sweeps, thin=1, seed=seed, beta=beta, engine="chromatic")
     for s in range(sweeps):
         assert np.array_equal(gv.states[(s + 1) * C], run.states[0, s][order]), f"sweep {s}"
