@@ -7,10 +7,10 @@
 from .chip.spec import ChipSpec, list_chips, load_chip
 from .errors import ChipSpecError, ModelError, PbitsimError, TopologyError
 from .analysis.exact import exact_law
-from .compiler.pipeline import compile_model, compile_model as compile  # noqa: A004 (ps.compile)
+from .compiler.pipeline import compile_model, compile_model as compile, place_model  # noqa: A004 (ps.compile)
 from .export import export_fpga
 from .models import RBM, IsingModel, load_model, save_model
-from .compiler.program import Program, place_model
+from .compiler.program import Program
 from .samples import Samples
 from .simulate import simulate
 from .analysis.snr import gradient_snr

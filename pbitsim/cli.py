@@ -50,14 +50,24 @@ def main(argv=None):
         return 2
     try:
         return int(args._main(args) or 0)
-    except (PbitsimError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+    except (PbitsimError, OSError) as exc:  # bad input, or a file the system refused (exists, permission, disk)
         if os.environ.get("PBITSIM_DEBUG"):
             raise
-        print(f"pbitsim {args.command}: error: {exc}", file=sys.stderr)
+        print(f"pbitsim {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"pbitsim {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def one_line(exc) -> str:
+    """The message of ``exc`` on one line (an ``OSError`` as ``strerror: filename``)."""
+    if isinstance(exc, OSError) and not isinstance(exc, PbitsimError) and exc.strerror:
+        names = " -> ".join(os.fspath(f) for f in (exc.filename, exc.filename2) if f is not None)
+        msg = f"{exc.strerror}: {names}" if names else exc.strerror
+    else:
+        msg = str(exc)
+    return " ".join(msg.split())
 
 
 if __name__ == "__main__":

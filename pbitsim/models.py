@@ -340,45 +340,64 @@ def load_model(path):
 
     Keys: Ising ``J`` (dense symmetric) or ``J_row, J_col, J_val`` (COO), and ``h``
     (optional ``offset``); RBM ``W`` (n_visible x n_hidden), ``b``, ``c``.
+
+    Raises
+    ------
+    ModelError
+        One line naming the file and the problem: not an ``.npz`` archive, an
+        object array, missing or unknown keys, wrong shapes, non-numeric or
+        non-finite values, or a model with no spins.
     """
     path = os.fspath(path)
-    data = open_npz(path, ModelError, "model")
-    with data:
-        keys = set(data.files)
-        src = f"{path}: "
+    with open_npz(path, ModelError, "model") as data:
         try:
-            if "W" in keys:
-                extra = keys - _RBM_KEYS
-                if extra:
-                    raise ModelError(f"unexpected keys {sorted(extra)} in an RBM file (allowed: W, b, c)")
-                missing = _RBM_KEYS - keys
-                if missing:
-                    raise ModelError(f"RBM file lacks keys {sorted(missing)} (needs W, b, c)")
-                return RBM(data["W"], data["b"], data["c"], name=os.path.basename(path))
-            if keys & {"J", "J_row"}:
-                extra = keys - _ISING_KEYS
-                if extra:
-                    raise ModelError(f"unexpected keys {sorted(extra)} in an Ising file "
-                                     "(allowed: J or J_row/J_col/J_val, h, offset)")
-                if "h" not in keys:
-                    raise ModelError("Ising file lacks key 'h'")
-                offset = float(data["offset"]) if "offset" in keys else 0.0
-                name = os.path.basename(path)
-                if "J" in keys:
-                    if keys & {"J_row", "J_col", "J_val"}:
-                        raise ModelError("give either dense 'J' or 'J_row/J_col/J_val', not both")
-                    return IsingModel.from_dense(data["J"], data["h"], offset=offset, name=name)
-                missing = {"J_row", "J_col", "J_val"} - keys
-                if missing:
-                    raise ModelError(f"sparse Ising file lacks keys {sorted(missing)}")
-                h = data["h"]
-                return IsingModel.from_edges(data["J_row"], data["J_col"], data["J_val"], h,
-                                             n=np.asarray(h).shape[0] if np.asarray(h).ndim == 1 else None,
-                                             offset=offset, name=name)
+            model = _model_from_archive(data, os.path.basename(path))
         except ModelError as exc:
-            raise ModelError(src + str(exc)) from None
-        raise ModelError(f"{src}unrecognised keys {sorted(keys)}; expected an Ising model "
-                         "(J or J_row/J_col/J_val, h) or an RBM (W, b, c)")
+            msg = str(exc)
+            raise ModelError(msg if msg.startswith(f"{path}: ") else f"{path}: {msg}") from None
+        except (TypeError, ValueError) as exc:  # e.g. strings where numbers belong
+            raise ModelError(f"{path}: {exc}") from None
+    if model.n == 0:
+        raise ModelError(f"{path}: the model has 0 spins (empty arrays); nothing to simulate")
+    return model
+
+
+def _model_from_archive(data, name):
+    keys = set(data.files)
+    if "W" in keys:
+        extra = keys - _RBM_KEYS
+        if extra:
+            raise ModelError(f"unexpected keys {sorted(extra)} in an RBM file (allowed: W, b, c)")
+        missing = _RBM_KEYS - keys
+        if missing:
+            raise ModelError(f"RBM file lacks keys {sorted(missing)} (needs W, b, c)")
+        return RBM(data["W"], data["b"], data["c"], name=name)
+    if keys & {"J", "J_row"}:
+        extra = keys - _ISING_KEYS
+        if extra:
+            raise ModelError(f"unexpected keys {sorted(extra)} in an Ising file "
+                             "(allowed: J or J_row/J_col/J_val, h, offset)")
+        if "h" not in keys:
+            raise ModelError("Ising file lacks key 'h'")
+        offset = 0.0
+        if "offset" in keys:
+            off = np.asarray(data["offset"])
+            if off.size != 1 or not np.issubdtype(off.dtype, np.number):
+                raise ModelError(f"key 'offset' must be one number, got shape {off.shape} of {off.dtype}")
+            offset = float(off.reshape(()))
+        if "J" in keys:
+            if keys & {"J_row", "J_col", "J_val"}:
+                raise ModelError("give either dense 'J' or 'J_row/J_col/J_val', not both")
+            return IsingModel.from_dense(data["J"], data["h"], offset=offset, name=name)
+        missing = {"J_row", "J_col", "J_val"} - keys
+        if missing:
+            raise ModelError(f"sparse Ising file lacks keys {sorted(missing)}")
+        h = data["h"]
+        return IsingModel.from_edges(data["J_row"], data["J_col"], data["J_val"], h,
+                                     n=np.asarray(h).shape[0] if np.asarray(h).ndim == 1 else None,
+                                     offset=offset, name=name)
+    raise ModelError(f"unrecognised keys {sorted(keys)}; expected an Ising model "
+                     "(J or J_row/J_col/J_val, h) or an RBM (W, b, c)")
 
 
 def save_model(model, path):

@@ -54,7 +54,7 @@ def sweep(ratios, *, replicas, sweeps, thin, beta, seed, spread=0.0):
 
 
 def plot(rows, law, path, title):
-    import matplotlib
+    import matplotlib  # optional plotting dependency, deferred on purpose (backend set first)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -13,8 +13,9 @@ import os
 
 import numba
 
-from pbitsim.bench.peers import spin_glass_named, time_pbitsim
 from pbitsim.bench.hardware import integer_program, time_integer
+from pbitsim.bench.timing import time_pbitsim
+from pbitsim.bench.workloads import spin_glass_named
 
 TARGET_UPDATES = 6e7  # p-bit updates in the long timing run at --scale 1
 

@@ -15,7 +15,7 @@ import os
 import time
 
 from pbitsim.chip.spec import load_chip
-from pbitsim.compiler.program import place_model
+from pbitsim.compiler.pipeline import place_model
 from pbitsim.simulate import simulate
 from pbitsim.spin_glass import random_spin_glass
 from pbitsim.topologies.pegasus import pegasus_graph

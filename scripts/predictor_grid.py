@@ -2,7 +2,7 @@
 
 For every cell (model, beta, scheme, K) it prints
 
-* ``Q_meas``   operational ``|g|^2 / mean_seeds |ghat - g|^2`` from ``--seeds`` chains of the
+* ``Q_meas``   operational ``|g|^2 / mean_seeds |ghat - g|^2`` from ``--seeds`` replicas of the
                exact per-sweep Markov matrix (uniform random start, ``--burn-in`` sweeps),
 * ``Q_exact``  the same expectation computed exactly from the matrix (a check on ``Q_meas``),
 * ``Q_glob``   the global-gap predictor (every observable relaxes at ``|lambda_2|``),
@@ -28,8 +28,8 @@ import time
 import numpy as np
 
 import pbitsim as ps
-from pbitsim.analysis.predictors import (chain_analysis, measure_q, predict_q_global_gap, predict_q_projected,
-                                q_exact_chain)
+from pbitsim.analysis.predictors import (scheme_analysis, measure_q, predict_q_global_gap, predict_q_projected,
+                                q_exact_markov)
 
 
 def make_model(kind, n, field, seed):
@@ -52,7 +52,7 @@ def parse(argv):
     p.add_argument("--betas", type=float, nargs="+", default=[0.5, 1.0, 1.5])
     p.add_argument("--K", type=int, nargs="+", default=[10, 100], dest="ks")
     p.add_argument("--schemes", nargs="+", default=["random_scan", "chromatic"])
-    p.add_argument("--seeds", type=int, default=300, help="independent chains per measured Q")
+    p.add_argument("--seeds", type=int, default=300, help="independent replicas per measured Q")
     p.add_argument("--burn-in", type=int, default=200, help="sweeps before the K samples")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--quick", action="store_true", help="n = 4 and 6, one beta")
@@ -77,14 +77,14 @@ def main(argv=None):
     cells = itertools.product(["ferro", "glass"], args.sizes, [False, True], args.betas, args.schemes)
     for i, (kind, n, field, beta, scheme) in enumerate(cells):
         model = make_model(kind, n, field, seed=100 * n + (kind == "glass"))
-        a = chain_analysis(model, beta, scheme, biases=field, n_modes=6)
+        a = scheme_analysis(model, beta, scheme, biases=field, n_modes=6)
         par = "." if field else f"{a.spectrum.parity()[1]:+4.0f}"
         w1 = float(np.abs(a.relaxation.weights[:, 1]).max())
         t_max = float(np.nanmax(a.relaxation.tau)) / 2                 # slowest gradient observable
         for K in args.ks:
             meas = measure_q(model, beta, scheme, K, args.seeds, burn_in=args.burn_in, biases=field,
                              analysis=a, seed=args.seed + i)
-            exact = q_exact_chain(model, beta, scheme, K, burn_in=args.burn_in, biases=field, analysis=a)
+            exact = q_exact_markov(model, beta, scheme, K, burn_in=args.burn_in, biases=field, analysis=a)
             glob = predict_q_global_gap(model, beta, scheme, K, biases=field, analysis=a)
             proj = predict_q_projected(model, beta, scheme, K, biases=field, analysis=a)
             ok_g, ok_p = within2(glob.q, meas.q), within2(proj.q, meas.q)
@@ -97,7 +97,7 @@ def main(argv=None):
                   f"{'ok' if ok_g else '--':>4} {'ok' if ok_p else '--':>4}")
     rows = np.array(rows, dtype=bool)
     print()
-    print("cells where a predictor is within a factor 2 of the measured Q  [of the exact-chain Q]")
+    print("cells where a predictor is within a factor 2 of the measured Q  [of the exact Markov Q]")
     groups = (("zero field (couplings only)", ~rows[:, 0]), ("with fields", rows[:, 0]),
               ("  of which 5 t_max < min(K, B)", rows[:, 0] & ~rows[:, 4]),
               ("  of which 5 t_max >= min(K, B)", rows[:, 0] & rows[:, 4]),
@@ -107,7 +107,7 @@ def main(argv=None):
         print(f"  {label:31} global gap {int(rows[sel, 1].sum()):3d}/{k} [{int(rows[sel, 5].sum()):3d}]"
               f"   projected {int(rows[sel, 2].sum()):3d}/{k} [{int(rows[sel, 6].sum()):3d}]"
               f"   exact vs measured {int(rows[sel, 3].sum()):3d}/{k}")
-    print(f"({time.perf_counter() - t0:.1f} s; {args.seeds} chains per cell, burn-in B = {args.burn_in} sweeps, "
+    print(f"({time.perf_counter() - t0:.1f} s; {args.seeds} replicas per cell, burn-in B = {args.burn_in} sweeps, "
           "uniform random start)")
     return 0
 

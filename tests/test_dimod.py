@@ -1,12 +1,12 @@
 """PBitSampler passes dimod's own sampler conformance tests and samples the right law."""
 import unittest
 
+import dimod
 import numpy as np
 import pytest
 
-dimod = pytest.importorskip("dimod")
-
-from pbitsim.dimod import PBitSampler  # noqa: E402
+from pbitsim.dimod import PBitSampler, StructuredPBitSampler
+from pbitsim.topologies import topology_size
 
 
 @dimod.testing.load_sampler_bqm_tests(PBitSampler())
@@ -50,3 +50,60 @@ def test_binary_vartype_round_trip():
     ss = PBitSampler().sample(bqm, num_reads=5, num_sweeps=5, seed=1)
     assert ss.vartype is dimod.BINARY
     assert set(np.unique(ss.record.sample)) <= {0, 1}
+
+
+FERRO_CHAIN = dimod.BinaryQuadraticModel.from_ising({}, {("a", "b"): -1.0, ("b", "c"): -1.0, ("c", "d"): -1.0})
+
+
+def test_initial_states_are_the_start_of_every_read():
+    """At beta = 40 a ferromagnetic chain does not leave its start in one sweep (flip odds ~ e^-80):
+    reads started all -1 stay all -1, reads started all +1 stay all +1; random starts do not."""
+    down = {v: -1 for v in "abcd"}
+    ss = PBitSampler().sample(FERRO_CHAIN, initial_states=down, initial_states_generator="tile",
+                              num_reads=20, num_sweeps=1, beta=40.0, seed=2)
+    assert len(ss) == 20 and np.all(ss.record.sample == -1)
+    ss = PBitSampler().sample(FERRO_CHAIN, initial_states=([[-1] * 4, [1] * 4], list("abcd")), num_sweeps=1, beta=40.0, seed=2)
+    assert len(ss) == 2  # num_reads defaults to the number of initial states
+    assert [list(r) for r in ss.record.sample] == [[-1] * 4, [1] * 4]
+    # "random" (the default) fills reads beyond the given states with random starts
+    ss = PBitSampler().sample(FERRO_CHAIN, initial_states=down, num_reads=40, num_sweeps=1, beta=40.0, seed=2)
+    assert np.all(ss.record.sample[0] == -1) and not np.all(ss.record.sample == -1)
+    with pytest.raises(ValueError):
+        PBitSampler().sample(FERRO_CHAIN, initial_states=down, initial_states_generator="none", num_reads=3)
+
+
+def test_initial_states_in_binary_vartype():
+    bqm = FERRO_CHAIN.change_vartype(dimod.BINARY, inplace=False)
+    ss = PBitSampler().sample(bqm, initial_states={v: 0 for v in "abcd"}, initial_states_generator="tile",
+                              num_reads=5, num_sweeps=1, beta=40.0, seed=1)
+    assert ss.vartype is dimod.BINARY and np.all(ss.record.sample == 0)
+
+
+@pytest.mark.parametrize("vartype", ["SPIN", "BINARY"])
+def test_empty_bqm_returns_num_reads_rows(vartype):
+    ss = PBitSampler().sample(dimod.BinaryQuadraticModel({}, {}, 1.5, vartype), num_reads=7, seed=1)
+    ref = dimod.RandomSampler().sample(dimod.BinaryQuadraticModel({}, {}, 1.5, vartype), num_reads=7)
+    assert len(ss) == len(ref) == 7
+    assert ss.record.sample.shape == (7, 0)
+    np.testing.assert_array_equal(ss.record.energy, np.full(7, 1.5))
+
+
+def test_fixed_topology_chip_is_structured():
+    sampler = PBitSampler("king-lattice")
+    assert isinstance(sampler, StructuredPBitSampler) and isinstance(sampler, dimod.Structured)
+    assert not isinstance(PBitSampler("ideal"), dimod.Structured)
+    size = topology_size(sampler.chip.topology.kind, sampler.chip.topology.param_dict)
+    assert sampler.nodelist == list(range(size.n_nodes))
+    assert len(sampler.edgelist) == size.n_edges and all(u < v for u, v in sampler.edgelist)
+    assert (0, 1) in sampler.edgelist and (0, 1023) not in sampler.edgelist
+    dimod.testing.assert_sampler_api(sampler)
+
+    u, v = sampler.edgelist[0]
+    bqm = dimod.BinaryQuadraticModel.from_ising({u: 0.0}, {(u, v): -1.0})
+    ss = sampler.sample(bqm, initial_states={u: 1, v: 1}, initial_states_generator="tile", num_reads=4,
+                        num_sweeps=1, beta=40.0, seed=3)
+    assert set(ss.variables) == {u, v} and np.all(ss.record.sample == 1)
+    with pytest.raises(dimod.exceptions.BinaryQuadraticModelStructureError, match=r"interaction \((0, 1023|1023, 0)\) is not a coupler"):
+        sampler.sample(dimod.BinaryQuadraticModel.from_ising({}, {(0, 1023): -1.0}), num_reads=1)
+    with pytest.raises(dimod.exceptions.BinaryQuadraticModelStructureError, match="variable 'a'"):
+        sampler.sample(dimod.BinaryQuadraticModel.from_ising({"a": 1.0}, {}), num_reads=1)

@@ -247,7 +247,18 @@ def test_save_is_atomic_and_leaves_no_temporaries(tmp_path):
 
 BAD_FILES = [
     ("missing_file", None, "no such model file"),
-    ("not_npz", "garbage", "not a readable .npz"),
+    ("not_npz", "garbage", r"not a valid \.npz archive \(no zip header; starts with b'garb'\)"),
+    ("random_bytes", bytes(np.random.default_rng(0).integers(0, 256, 300, dtype=np.uint8)),
+     r"not a valid \.npz archive \(no zip header"),
+    ("empty_file", b"", r"not a valid \.npz archive \(no zip header; empty file\)"),
+    ("npy_array", b"\x93NUMPY\x01\x00", r"a single \.npy array, not an \.npz archive"),
+    ("object_array", {"J": np.array([[0, 1], [1, 0]], dtype=object), "h": np.zeros(2)},
+     r"key 'J' holds Python objects \(an object array\)"),
+    ("zero_spins", {"J": np.zeros((0, 0)), "h": np.zeros(0)}, "the model has 0 spins"),
+    ("rbm_zero_units", {"W": np.zeros((0, 0)), "b": np.zeros(0), "c": np.zeros(0)}, "the model has 0 spins"),
+    ("strings", {"J": np.array([["a", "b"], ["c", "d"]]), "h": np.zeros(2)}, "could not convert string"),
+    ("offset_vector", {"J": np.zeros((2, 2)), "h": np.zeros(2), "offset": np.zeros(3)},
+     r"key 'offset' must be one number, got shape \(3,\)"),
     ("wrong_keys", {"weights": np.zeros((2, 2))}, r"unrecognised keys \['weights'\]"),
     ("rbm_missing_c", {"W": np.zeros((2, 2)), "b": np.zeros(2)}, r"lacks keys \['c'\]"),
     ("rbm_extra_key", {"W": np.zeros((2, 2)), "b": np.zeros(2), "c": np.zeros(2), "J": np.zeros(1)}, "unexpected keys"),
@@ -268,6 +279,26 @@ def test_bad_model_files_raise_model_error_naming_file_and_problem(tmp_path, con
         np.savez(path, **content)
     elif isinstance(content, str):
         path.write_text(content)
+    elif content is not None:
+        path.write_bytes(content)
     with pytest.raises(ModelError, match=pattern) as info:
         load_model(path)
-    assert name in str(info.value)
+    assert str(info.value).startswith(f"{path}: ") and "\n" not in str(info.value)
+    assert "pickle" not in str(info.value)
+
+
+def test_damaged_archive_member_names_the_key(tmp_path):
+    """A zip whose member bytes are corrupted (CRC error on read) is reported with file and key."""
+    path = tmp_path / "damaged.npz"
+    np.savez(path, J=np.zeros((40, 40)), h=np.zeros(40))
+    raw = bytearray(path.read_bytes())
+    k = raw.index(b"\x93NUMPY") + 200  # inside J's data (stored, not compressed)
+    raw[k:k + 8] = b"\xff" * 8
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ModelError, match=r"damaged\.npz: key 'J' is damaged \(BadZipFile"):
+        load_model(path)
+
+
+def test_a_folder_is_not_a_model_file(tmp_path):
+    with pytest.raises(ModelError, match="is a directory, not a model file"):
+        load_model(tmp_path)

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from pbitsim.chip.spec import chip_from_dict, load_chip
-from pbitsim.errors import ChipSpecError, PbitsimError, TopologyError
+from pbitsim.errors import ChipSpecError, ModelError, PbitsimError, TopologyError
 from pbitsim.models import RBM, IsingModel
-from pbitsim.compiler.program import place_model
+from pbitsim.compiler.pipeline import place_model
 from pbitsim.simulate import simulate
 
 KING_3X3 = {"name": "king3", "topology": {"kind": "king", "shape": [3, 3]}}
@@ -27,7 +27,7 @@ def test_complete_k5_on_a_king_3x3_chip_lists_the_missing_edges():
     """King 3x3 (row-major): sites 0..4 = (0,0) (0,1) (0,2) (1,0) (1,1); (0,2) and (2,3) are not adjacent."""
     k5 = IsingModel.from_dense(np.ones((5, 5)) - np.eye(5))
     with pytest.raises(TopologyError) as info:
-        simulate(k5, chip_from_dict(KING_3X3), sweeps=10, seed=1)
+        place_model(k5, chip_from_dict(KING_3X3))
     msg = str(info.value)
     assert "king3" in msg and "king" in msg
     assert "2 of 10 coupled pairs" in msg
@@ -43,7 +43,7 @@ def test_many_missing_edges_are_summarised():
 
 def test_too_many_spins_for_the_chip():
     model = IsingModel.from_edges([0], [1], [1.0], n=10)
-    with pytest.raises(TopologyError, match="model has 10 spins but chip 'king3' has only 9 p-bits"):
+    with pytest.raises(TopologyError, match="model has 10 spins, chip 'king3' has 9 p-bits"):
         simulate(model, chip_from_dict(KING_3X3), sweeps=10, seed=1)
 
 
@@ -106,8 +106,9 @@ def test_asynchronous_mode_runs_or_refuses_clearly():
         assert run.states.shape[-1] == 3
 
 
-def test_non_model_input_is_a_type_error():
-    with pytest.raises(TypeError, match="IsingModel or RBM"):
+def test_non_model_input_is_a_model_error():
+    """simulate compiles what ps.compile takes; anything else is one clear error, not a TypeError deep inside."""
+    with pytest.raises(ModelError, match="cannot compile a ndarray: expected an IsingModel, RBM"):
         simulate(np.zeros((3, 3)), "ideal", sweeps=10, seed=1)
 
 
@@ -179,3 +180,17 @@ def test_samples_save_is_atomic(tmp_path):
         np.testing.assert_array_equal(data["mean_m"], run.mean_m)
         assert int(data["seed"]) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.npz"]
+
+
+def test_event_only_options_on_a_sweep_engine_are_one_clear_error():
+    """Validated in one place (pbitsim.simulate.run_engine), naming every event-only option given."""
+    pair = IsingModel.from_dense([[0.0, 1.0], [1.0, 0.0]])
+    for engine in ("chromatic", "naive_parallel", "sequential"):
+        with pytest.raises(PbitsimError, match=r"duration_ns, record_flips only apply to the event-driven engine"):
+            simulate(pair, engine=engine, sweeps=10, seed=1, duration_ns=5.0, record_flips=True)
+    with pytest.raises(ChipSpecError, match="unknown engine 'warp'; allowed: chromatic, naive_parallel"):
+        simulate(pair, engine="warp", sweeps=10, seed=1)
+    with pytest.raises(PbitsimError, match="progress must be True or False"):
+        simulate(pair, sweeps=10, seed=1, progress="yes")
+    run = simulate(pair, engine="clocked", sweeps=10, seed=1, duration_ns=5.0, record_flips=True)
+    assert "flip_log" in run.info

@@ -40,13 +40,13 @@ class TauResult:
     window : int or ndarray (k,)
         The cut ``M`` (the largest lag summed).
     ess : float or ndarray (k,)
-        Effective sample size ``n_samples / tau`` (counting every chain).
+        Effective sample size ``n_samples / tau`` (counting every replica).
     reliable : bool
         True when every column found a window and ``n_samples >= 50 tau``.
     error : float or ndarray (k,)
-        Sokal's standard error ``tau sqrt(2 (2M + 1) / N)`` (``N`` samples over all chains).
+        Sokal's standard error ``tau sqrt(2 (2M + 1) / N)`` (``N`` samples over all replicas).
     n_samples : int
-        Samples that entered (all chains together).
+        Samples that entered (all replicas together).
     """
 
     tau: float | np.ndarray
@@ -57,12 +57,12 @@ class TauResult:
     n_samples: int
 
 
-def _as_chains(x, chains):
+def _as_replicas(x, replicas):
     """``(R, T, k)`` float64 view and whether the input was 1-D."""
     a = np.asarray(x, dtype=np.float64)
-    if chains:
+    if replicas:
         if a.ndim not in (2, 3):
-            raise ValueError(f"chains must have shape (R, T) or (R, T, k), got {a.shape}")
+            raise ValueError(f"replicas must have shape (R, T) or (R, T, k), got {a.shape}")
         one_d = a.ndim == 2
         a = a[..., None] if one_d else a
     else:
@@ -71,14 +71,14 @@ def _as_chains(x, chains):
         one_d = a.ndim == 1
         a = a[None, :, None] if one_d else a[None]
     if a.shape[1] < 2:
-        raise ValueError(f"need at least 2 samples per chain, got {a.shape[1]}")
+        raise ValueError(f"need at least 2 samples per replica, got {a.shape[1]}")
     if not np.all(np.isfinite(a)):
         raise ValueError("series contains non-finite values")
     return a, one_d
 
 
-def _chain_autocovariance(a):
-    """Mean over chains of the ``1/T`` autocovariance about the grand mean; ``(T, k)``."""
+def _replica_autocovariance(a):
+    """Mean over replicas of the ``1/T`` autocovariance about the grand mean; ``(T, k)``."""
     T = a.shape[1]
     a = a - a.mean(axis=(0, 1))
     size = scipy.fft.next_fast_len(2 * T)
@@ -93,8 +93,8 @@ def autocovariance(x):
     Mean subtracted, normalised by ``1/T`` (the positive-definite estimator),
     computed by FFT.  Returns the shape of ``x``.
     """
-    a, one_d = _as_chains(x, chains=False)
-    acov = _chain_autocovariance(a)
+    a, one_d = _as_replicas(x, replicas=False)
+    acov = _replica_autocovariance(a)
     return acov[:, 0] if one_d else acov
 
 
@@ -128,7 +128,7 @@ def integrated_time(x, *, c=5.0, common_window=False):
         Window constant: the sum runs to the smallest ``M`` with ``M >= c tau(M)``.
     common_window : bool
         Sum every column to the largest of the per-column windows.  Use it
-        when the columns are observables of one chain: an observable with a
+        when the columns are observables of one replica: an observable with a
         small share in a slow mode stops its own window before that mode's
         tail and under-reports ``tau`` (the standard error does not include
         this truncation bias); the common window picks the tail up from the
@@ -139,18 +139,18 @@ def integrated_time(x, *, c=5.0, common_window=False):
     TauResult
         Scalars for a 1-D input, ``(k,)`` arrays for a 2-D one.
     """
-    return _result(_as_chains(x, chains=False), c, common_window)
+    return _result(_as_replicas(x, replicas=False), c, common_window)
 
 
-def integrated_time_chains(chains, *, c=5.0, common_window=False):
-    r"""``tau_int`` from ``R`` independent chains of equal length, ``(R, T)`` or ``(R, T, k)``.
+def integrated_time_replicas(replicas, *, c=5.0, common_window=False):
+    r"""``tau_int`` from ``R`` independent replicas of equal length, ``(R, T)`` or ``(R, T, k)``.
 
-    The autocovariance is averaged over chains about the *grand* mean, so
-    chains stuck in different modes show up as a long time rather than being
-    hidden by per-chain centring.  ``ess = R T / tau``; ``reliable`` needs
-    ``T >= 50 tau`` within each chain.
+    The autocovariance is averaged over replicas about the *grand* mean, so
+    replicas stuck in different modes show up as a long time rather than being
+    hidden by per-replica centring.  ``ess = R T / tau``; ``reliable`` needs
+    ``T >= 50 tau`` within each replica.
     """
-    return _result(_as_chains(chains, chains=True), c, common_window)
+    return _result(_as_replicas(replicas, replicas=True), c, common_window)
 
 
 def _result(parsed, c, common=False):
@@ -159,7 +159,7 @@ def _result(parsed, c, common=False):
         raise ValueError(f"window constant c must be positive, got {c}")
     R, T, _ = a.shape
     flat = np.all(a == a[:1, :1], axis=(0, 1))
-    tau, window, found = _windowed_tau(_chain_autocovariance(a), flat, c, common)
+    tau, window, found = _windowed_tau(_replica_autocovariance(a), flat, c, common)
     ess = R * T / tau
     error = tau * np.sqrt(2.0 * (2.0 * window + 1.0) / (R * T))
     reliable = bool(np.all(found) and np.all(T >= MIN_SAMPLES_PER_TAU * tau))

@@ -7,11 +7,19 @@ and one sweep is ``T = T_{C_1} ... T_{C_K}``.  Its stationary law is what the
 kernel samples — the Boltzmann law for exact Gibbs, something else for a
 quantized/LUT datapath or a naive parallel schedule.  States use the codes of
 :mod:`pbitsim.analysis.exact` (bit ``i`` set = spin ``i`` is +1).
+
+Functions taking a program take the user's ``beta``, as :func:`pbitsim.simulate`
+does: the chip runs at ``program.physical_beta(beta)`` and the conditionals come
+from the program's own cached datapath (:meth:`Program.datapath`), so a law and a
+run of the same program at the same ``beta`` describe the same hardware.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse as sp
+
+from ..compiler.hardware import conditional_p_plus
 
 from .exact import MAX_EXACT_SPINS, codes_to_states
 
@@ -91,20 +99,18 @@ def schedule_phases(program, mode):
 
 
 def datapath_p_plus(program, beta):
-    """Exact conditionals of the program's chip datapath for all states, ``(2^n, n)`` physical order."""
-    from ..compiler.hardware import build_datapath, conditional_p_plus
-
+    """Exact conditionals of the program's chip datapath at the user's ``beta`` for all states,
+    ``(2^n, n)``, physical order (the datapath runs at ``program.physical_beta(beta)``)."""
     n = program.n_physical
     if n > MAX_EXACT_SPINS:
         raise ValueError(f"exact conditionals need n <= {MAX_EXACT_SPINS}")
-    order = np.arange(n)
-    dp = build_datapath(program.chip, program.physical, beta, order, chip_nodes=program.chip_nodes)
+    dp = program.datapath(program.physical_beta(beta))
     states = codes_to_states(np.arange(1 << n), n)
     return conditional_p_plus(dp, states)
 
 
 def kernel_stationary_law(program, beta, mode=None):
-    """Stationary law over state codes of the program's chip kernel (datapath + schedule)."""
+    """Stationary law over state codes of the program's chip kernel (datapath + schedule) at the user's ``beta``."""
     mode = mode or program.chip.clock.mode
     p = datapath_p_plus(program, beta)
     return stationary(sweep_matrix(p, schedule_phases(program, mode)))
@@ -112,8 +118,6 @@ def kernel_stationary_law(program, beta, mode=None):
 
 def sparse_phase_matrix(p_plus, phase):
     """:func:`phase_matrix` as a ``scipy.sparse`` CSR matrix (``2^|phase|`` entries per row)."""
-    import scipy.sparse as sp
-
     n_states = p_plus.shape[0]
     codes = np.arange(n_states, dtype=np.int64)
     rows, cols, vals = [], [], []
@@ -135,8 +139,6 @@ def random_scan_matrix(p_plus):
     (ideal Gibbs: detailed balance with the Boltzmann law).  One *sweep* of
     the sequential engine's random scan is ``n`` such steps, ``T^n``.
     """
-    import scipy.sparse as sp
-
     n_states, n = p_plus.shape
     codes = np.arange(n_states, dtype=np.int64)
     bits = (codes[:, None] >> np.arange(n, dtype=np.int64)) & 1

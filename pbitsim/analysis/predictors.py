@@ -2,7 +2,7 @@ r"""Predicting the gradient signal-to-noise ``Q`` from the exact spectrum, and m
 
 Gradient (spin parameterisation, ``theta = (J_ij on edges, h_i)``)::
 
-    g     = d - E_p[f],          f = (m_i m_j per edge, m_i per spin)  (spectral.gradient_observables)
+    g     = d - E_p[f],          f = (m_i m_j per edge, m_i per spin)  (relaxation.gradient_observables)
     ghat  = d - (1/K) sum_{k=1}^{K} f(X_k)
     Q     = |g|^2 / E|ghat - g|^2
 
@@ -11,11 +11,11 @@ uniform law, i.e. the model itself at ``beta = 0``, so ``g = -E_p[f] != 0``
 whenever the model is coupled); ``p`` is the Boltzmann law at ``beta``.  The
 parameter set follows ``biases``: with ``biases=False`` only couplings are
 learned (a zero-field, spin-flip symmetric machine).  ``X_k`` are the samples
-of one chain, one per sweep after ``B`` burn-in sweeps.
+of one replica, one per sweep after ``B`` burn-in sweeps.
 
 Predictors (stationary start, large ``K``), with ``Var_o = Var_pi f_o`` and
 ``tau_o`` the exact integrated time of observable ``o``
-(:func:`pbitsim.analysis.spectral.observable_relaxation`, convention ``1 + 2 sum rho``)::
+(:func:`pbitsim.analysis.relaxation.observable_relaxation`, convention ``1 + 2 sum rho``)::
 
     independent   E|ghat-g|^2 = tr Cov_1 / K,          tr Cov_1 = sum_o Var_o
     global gap    E|ghat-g|^2 = tr Cov_1 * 2 tau_g / K,  tau_g = (1+|l2|) / (2 (1-|l2|))
@@ -24,26 +24,32 @@ Predictors (stationary start, large ``K``), with ``Var_o = Var_pi f_o`` and
 so ``Q_projected = (K/2) |g|^2 / T_O``.  Relaxation times here are half the
 integrated times (``tau_g ~ -1/log|l2|`` as the gap closes, ``1/2`` for
 independent samples), which makes both predictors equal the independent
-``Q`` for an i.i.d. chain.  For a chip whose kernel samples a law ``pi``
+``Q`` for i.i.d. samples.  For a chip whose kernel samples a law ``pi``
 other than ``p`` each prediction adds the stationary bias ``|E_pi f - E_p f|^2``
 to the error.
 
-``measure_q`` runs real chains; ``q_exact_chain`` computes the same
+``measure_q`` runs real replicas; ``q_exact_markov`` computes the same
 expectation exactly from ``T`` (finite ``K``, burn-in, initial law included).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..compiler.program import Program
-from .spectral import (boltzmann_moments, gradient_observables, observable_relaxation, sample_chain, spectrum,
-                       stationary_law, transition_matrix)
+from ..chip.spec import load_chip
+from ..compiler.pipeline import place_model
+from ..compiler.program import Program, as_ising
+from ..simulate import simulate
+from .exact import exact_law, states_to_codes
+from .relaxation import boltzmann_moments, gradient_observables, observable_relaxation
+from .spectral import spectrum
+from .transition import sample_replicas, stationary_law, transition_matrix
 
 
 @dataclass(frozen=True)
-class ChainAnalysis:
+class SchemeAnalysis:
     """Everything the predictors need about one (model, beta, scheme), computed once.
 
     ``T`` is the per-sweep matrix (random scan: ``n`` steps); ``F`` the gradient
@@ -61,7 +67,7 @@ class ChainAnalysis:
     biases: bool
 
 
-def chain_analysis(model_or_program, beta, scheme, *, biases=True, p_plus=None, n_modes=None) -> ChainAnalysis:
+def scheme_analysis(model_or_program, beta, scheme, *, biases=True, p_plus=None, n_modes=None) -> SchemeAnalysis:
     """Per-sweep transition matrix, its spectrum and the exact relaxation of every gradient observable.
 
     ``n_modes``: keep only that many leading modes (ARPACK) instead of the full
@@ -72,8 +78,6 @@ def chain_analysis(model_or_program, beta, scheme, *, biases=True, p_plus=None, 
                                 or model_or_program.chip.is_ideal_datapath) and scheme != "naive_parallel"
     F = gradient_observables(model_or_program, biases=biases)
     if ideal and not isinstance(model_or_program, Program):
-        from .exact import exact_law
-        from ..compiler.program import as_ising
         law = exact_law(as_ising(model_or_program)[0], beta)      # enumerated once: moments and pi
         target = boltzmann_moments(model_or_program, beta, biases=biases, law=law)
         pi = law.probs
@@ -82,7 +86,7 @@ def chain_analysis(model_or_program, beta, scheme, *, biases=True, p_plus=None, 
         pi = stationary_law(T)
     spec = spectrum(T, pi, n_modes=n_modes)
     rel = observable_relaxation(T, pi, F, spec=spec)
-    return ChainAnalysis(T, pi, F, target, spec, rel, scheme, float(beta), biases)
+    return SchemeAnalysis(T, pi, F, target, spec, rel, scheme, float(beta), biases)
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ class QPrediction:
     ----------
     q : float
     method : str
-        ``independent``, ``global_gap``, ``projected`` or ``exact_chain``.
+        ``independent``, ``global_gap``, ``projected`` or ``exact_markov``.
     signal : float
         ``|g|^2``.
     error : float
@@ -160,7 +164,7 @@ def q_exact_independent(model, beta, K, *, data_moments=None, biases=True) -> QP
 def _analysis(model_or_program, beta, scheme, biases, p_plus, analysis):
     if analysis is not None:
         return analysis
-    return chain_analysis(model_or_program, beta, scheme, biases=biases, p_plus=p_plus)
+    return scheme_analysis(model_or_program, beta, scheme, biases=biases, p_plus=p_plus)
 
 
 def _signal_bias(a, data_moments):
@@ -210,23 +214,23 @@ def _initial_law(initial, pi):
     raise ValueError(f"initial must be 'uniform' or 'stationary', got {initial!r}")
 
 
-def q_exact_chain(model_or_program, beta, scheme, K, *, burn_in=100, initial="uniform", data_moments=None,
+def q_exact_markov(model_or_program, beta, scheme, K, *, burn_in=100, initial="uniform", data_moments=None,
                   biases=True, p_plus=None, analysis=None) -> QPrediction:
-    r"""Exact ``Q`` of the finite chain: ``E|ghat - g|^2`` summed over all sample pairs.
+    r"""Exact ``Q`` of a finite run: ``E|ghat - g|^2`` summed over all sample pairs.
 
     With ``mu_k`` the law of sample ``k`` (``mu_0 T^{B+k}``, ``mu_0`` uniform
     over states like the engines' random start, or ``pi``) and ``f0 = f - E_p f``::
 
         K^2 E|ghat-g|^2 = sum_o sum_k mu_k . (f0_o (f0_o + 2 sum_{j=1}^{K-k} T^j f0_o))
 
-    Costs ``O(K)`` products with ``T`` (dense chains, n <= 10).  Includes
+    Costs ``O(K)`` products with ``T`` (dense ``T``, n <= 10).  Includes
     burn-in bias, finite-``K`` correlations and the kernel's stationary bias.
     """
     K = _check_k(K)
     a = _analysis(model_or_program, beta, scheme, biases, p_plus, analysis)
     T = a.T
     if not isinstance(T, np.ndarray):
-        raise ValueError("q_exact_chain needs a dense transition matrix (n <= 10)")
+        raise ValueError("q_exact_markov needs a dense transition matrix (n <= 10)")
     mu = _initial_law(initial, a.pi)
     for _ in range(int(burn_in)):
         mu = mu @ T
@@ -247,13 +251,13 @@ def q_exact_chain(model_or_program, beta, scheme, K, *, burn_in=100, initial="un
     bias2 = float(mean_err @ mean_err)
     signal, _ = _signal_bias(a, data_moments)
     tr = float(a.relaxation.variance.sum())
-    return _prediction("exact_chain", signal, bias2, err - bias2, tr, float("nan"), K)
+    return _prediction("exact_markov", signal, bias2, err - bias2, tr, float("nan"), K)
 
 
 # ----------------------------------------------------------------- measurement
 @dataclass(frozen=True)
 class QMeasurement:
-    r"""Operational ``Q = |g|^2 / mean_seeds |ghat - g|^2`` from independent chains.
+    r"""Operational ``Q = |g|^2 / mean_seeds |ghat - g|^2`` from independent replicas.
 
     Attributes
     ----------
@@ -293,19 +297,12 @@ class QMeasurement:
 
 
 def _markov_means(T, pi, F, K, n_seeds, burn_in, initial, seed):
-    """Mean of ``F`` over ``K`` samples of ``n_seeds`` exact chains; ``(n_obs, n_seeds)``."""
-    codes = sample_chain(T, burn_in + K, initial=_initial_law(initial, pi), n_chains=n_seeds, seed=seed)
+    """Mean of ``F`` over ``K`` samples of ``n_seeds`` exact replicas; ``(n_obs, n_seeds)``."""
+    codes = sample_replicas(T, burn_in + K, initial=_initial_law(initial, pi), n_replicas=n_seeds, seed=seed)
     return F[:, codes[:, burn_in:]].mean(axis=2)
 
 
 def _engine_means(model_or_program, beta, scheme, F, K, n_seeds, burn_in, seed):
-    import dataclasses
-
-    from ..chip.spec import load_chip
-    from .exact import states_to_codes
-    from ..compiler.program import place_model
-    from ..simulate import simulate
-
     engine = {"random_scan": "sequential", "systematic": "sequential",
               "chromatic": "chromatic", "naive_parallel": "naive_parallel"}[scheme]
     scan = {"clock.scan": "random" if scheme == "random_scan" else "systematic"}
@@ -320,15 +317,15 @@ def _engine_means(model_or_program, beta, scheme, F, K, n_seeds, burn_in, seed):
 
 def measure_q(model_or_program, beta, scheme, K, n_seeds, data_moments=None, seed=0, *, burn_in=100,
               method="markov", initial="uniform", biases=True, p_plus=None, analysis=None) -> QMeasurement:
-    r"""Measure ``Q = |g|^2 / E|ghat - g|^2`` over ``n_seeds`` independent chains.
+    r"""Measure ``Q = |g|^2 / E|ghat - g|^2`` over ``n_seeds`` independent replicas.
 
-    Each chain starts from a uniformly random state (``initial="uniform"``, as
+    Each replica starts from a uniformly random state (``initial="uniform"``, as
     the engines do; or ``"stationary"``: drawn from the kernel's law), runs
     ``burn_in`` sweeps, then averages ``f`` over ``K`` samples, one per sweep;
     ``g`` is exact (enumeration).
 
     ``method="markov"`` (default) samples the exact per-sweep Markov matrix
-    ``T`` directly (fast for n <= 10, and exactly the chain the predictors
+    ``T`` directly (fast for n <= 10, and exactly the Markov chain the predictors
     analyse); ``method="engine"`` runs :func:`pbitsim.simulate` with the
     matching engine (sequential systematic/random scan, chromatic, naive
     parallel; start is then always the engines' random one).

@@ -13,26 +13,29 @@ from __future__ import annotations
 
 import time
 
-from .peers import slope_seconds_per_sweep, spin_glass_named, time_pbitsim
+from ..chip.spec import load_chip
+from ..compiler.pipeline import place_model
+from ..engines import hardware_gibbs
+from ..engines.options import EngineOptions
+from ..engines.schedule import make_schedule
+from ..simulate import simulate
+from .timing import slope_seconds_per_sweep, time_pbitsim
+from .workloads import spin_glass_named
 
 
 def integer_program(model):
     """``model`` placed on fpga-sparse-ising with its topology widened to Pegasus P16."""
-    from ..chip.spec import load_chip
-    from ..compiler.program import place_model
-
     chip = load_chip("fpga-sparse-ising").with_params({"topology": {"kind": "pegasus", "size": 16}})
     return place_model(model, chip)
 
 
 def time_integer(program, replicas, sweeps, repeats, kernel="fast", seed=1):
     """ns/update of the datapath engine with ``kernel`` ("fast" or "generic"), fixed costs removed."""
-    from ..engines import hardware_gibbs as datapath_engine
-    from ..engines.schedule import make_schedule
+    options = EngineOptions(store_states=False, kernel=kernel)
 
     def run(k):
         sched = make_schedule(k, 0, k, replicas, 1.0, seed)  # one sample at the end
-        return datapath_engine.run(program, sched, store_states=False, kernel=kernel).timing.wall_s
+        return hardware_gibbs.run(program, sched, options).timing.wall_s
 
     run(2)
     return 1e9 * slope_seconds_per_sweep(run, sweeps, repeats) / (program.n_physical * replicas)
@@ -40,9 +43,6 @@ def time_integer(program, replicas, sweeps, repeats, kernel="fast", seed=1):
 
 def event_program(model, delay_ns=0.2, mode="asynchronous", **timing):
     """``model`` on the ideal chip run by the event engine (Poisson p-bits, 1 ns, given delay)."""
-    from ..chip.spec import load_chip
-    from ..compiler.program import place_model
-
     params = {"clock.mode": mode, "timing.neuron_time_ns": 1.0, "timing.synapse_delay_ns": delay_ns}
     params.update(timing)
     return place_model(model, load_chip("ideal").with_params(params))
@@ -50,8 +50,6 @@ def event_program(model, delay_ns=0.2, mode="asynchronous", **timing):
 
 def event_throughput(program, sweeps, replicas, seed=1):
     """``(updates, wall s, cpu s, info)`` of one event-engine run (states not stored)."""
-    from ..simulate import simulate
-
     c0 = time.process_time()
     run = simulate(program, sweeps=sweeps, burn_in=0, thin=sweeps, replicas=replicas, seed=seed,
                    store_states=False)
@@ -59,7 +57,7 @@ def event_throughput(program, sweeps, replicas, seed=1):
 
 
 def hardware_rows(replicas=(1, 64), repeats=3, quick=False, log=print):
-    """Rows for the datapath and event sections (same keys as :func:`pbitsim.bench.peers.run_benchmark`)."""
+    """Rows for the datapath and event sections (same keys as :func:`pbitsim.bench.runner.run_benchmark`)."""
     model = spin_glass_named("pegasus16")
     n = model.n
     rows = []

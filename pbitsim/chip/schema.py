@@ -150,7 +150,7 @@ def reference_markdown() -> str:
     from ..topologies import TOPOLOGY_KEYS, TOPOLOGY_REQUIRED_KEYS
 
     out = ["# Chip description reference", "",
-           "Generated from `pbitsim/chip_schema.py` (`python -c \"import pbitsim.chip.schema as s; "
+           "Generated from `pbitsim/chip/schema.py` (`python -c \"import pbitsim.chip.schema as s; "
            "print(s.reference_markdown())\" > docs/chips.md`). Units are in key names.", ""]
     for section, keys in SCHEMA.items():
         out += [f"## {'top level' if not section else '[' + section + ']'}", "",

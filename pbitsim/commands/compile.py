@@ -16,7 +16,8 @@ def add_arguments(parser):
                         "optional b0, b1, ...)")
     parser.add_argument("--out", help="write the compiled program here (.npz; readable by Program.load)")
     parser.add_argument("--method", choices=METHODS, default="auto",
-                        help="direct (one p-bit per spin), embed (minorminer chains) or auto (default)")
+                        help="identity (spin i on p-bit i), direct (one p-bit per spin, subgraph search), embed "
+                        "(minorminer chains) or auto (default: identity if it fits, else search, else embed)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the placement/embedding search (default 0)")
     parser.add_argument("--scale", type=float, help="chip units per model unit (default: fit the weight format)")
     parser.add_argument("--percentile", type=float, default=100.0,
@@ -33,7 +34,8 @@ def main(args):
     chip = load_chip(args.chip)
     model = load_compile_input(args.model)
     program = compile_model(model, chip, method=args.method, scale=args.scale, percentile=args.percentile,
-                            chain_strength=args.chain_strength, seed=args.seed, timeout_s=args.timeout)
+                            chain_strength=args.chain_strength, seed=args.seed, timeout_s=args.timeout,
+                            progress=True)   # a bar while a minor embedding runs, on a terminal only
     print(format_report(program.report))
     if args.out:
         path = program.save(args.out)

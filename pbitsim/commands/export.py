@@ -7,7 +7,9 @@ from ..chip.spec import load_chip
 from ..errors import PbitsimError
 from ..export import export_fpga
 from ..export.formats import FORMATS
-from ..compiler.program import Program, place_model
+from ..compiler.pipeline import compile_model
+from ..compiler.program import Program
+from .run import build_model
 
 HELP = "export a program's fixed-point datapath as FPGA memory files (.mem/.coe/.mif), a C header and golden vectors"
 
@@ -15,7 +17,8 @@ HELP = "export a program's fixed-point datapath as FPGA memory files (.mem/.coe/
 def add_arguments(parser):
     parser.add_argument("target", metavar="PROGRAM.npz|CHIP",
                         help="a saved program (pbitsim compile --out), or a chip name / .toml path with --model")
-    parser.add_argument("--model", help=".npz model (Ising J/h or RBM W/b/c) placed directly on CHIP; default: "
+    parser.add_argument("--model", help=".npz model (Ising J/h or RBM W/b/c) compiled onto CHIP (identity placement "
+                        "if it fits, else subgraph search or minor embedding, as pbitsim compile); default: "
                         "a random spin glass on the chip graph")
     parser.add_argument("--out", required=True, help="output directory (must be empty or absent)")
     parser.add_argument("--formats", default=",".join(FORMATS),
@@ -29,17 +32,14 @@ def add_arguments(parser):
 
 
 def load_program(target, model_path, seed):
-    """A Program from a saved ``.npz`` program, or ``CHIP`` + ``--model`` by direct placement."""
+    """A Program from a saved ``.npz`` program, or ``CHIP`` + ``--model`` compiled by :func:`pbitsim.compile`."""
     if target.endswith(".npz") and os.path.isfile(target):
         if model_path:
             raise PbitsimError("give either PROGRAM.npz or CHIP --model FILE, not both")
-        if not hasattr(Program, "load"):
-            raise PbitsimError("this pbitsim cannot read saved programs yet; give CHIP --model FILE")
         return Program.load(target)
-    from .run import build_model
-
     chip = load_chip(target)
-    return place_model(build_model(chip, model_path, seed), chip)
+    return compile_model(build_model(chip, model_path, seed), chip, method="auto", seed=seed,
+                         progress=True)
 
 
 def main(args):

@@ -5,14 +5,18 @@ import os
 
 import numpy as np
 
+from ..engines.schedule import make_schedule
+from ..export.directory import check_target, write_directory
 from ..files.atomic import write_json_atomic
 from ..chip.spec import load_chip
 from ..errors import PbitsimError
 from ..models import load_model
-from ..compiler.program import chip_graph, place_model
-from ..simulate import simulate
+from ..compiler.chip_graph import chip_graph
+from ..compiler.pipeline import as_program
+from ..simulate import ENGINES, simulate
 from ..spin_glass import random_spin_glass
-from . import add_chain_arguments, add_chip_argument
+from ..topologies.footprint import available_memory_bytes, format_bytes
+from . import add_chip_argument, add_sampling_arguments
 
 HELP = "simulate a model on a chip and print a summary"
 
@@ -22,10 +26,12 @@ def add_arguments(parser):
     parser.add_argument("--model", help=".npz model (Ising J/h or RBM W/b/c); default: a random spin glass "
                         "on the chip graph")
     parser.add_argument("--sweeps", type=int, default=1000, help="sweeps after burn-in (default 1000)")
-    add_chain_arguments(parser)
+    add_sampling_arguments(parser)
     parser.add_argument("--replicas", type=int, default=1, help="independent replicas (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the run and of the random model (default 0)")
-    parser.add_argument("--out", help="directory for samples.npz and summary.json")
+    parser.add_argument("--out", help="directory for samples.npz and summary.json (must be empty or absent, "
+                        "written atomically at the end)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory")
 
 
 def build_model(chip, model_path, seed):
@@ -78,19 +84,49 @@ def format_summary(program, samples) -> str:
     return "\n".join(lines)
 
 
+def check_arguments(args):
+    """Everything checkable before any work: the run numbers, the engine and ``--out`` (nothing is created)."""
+    make_schedule(args.sweeps, args.burn_in, args.thin, args.replicas, args.beta, args.seed)
+    if args.engine is not None and args.engine not in ENGINES:
+        raise PbitsimError(f"--engine {args.engine!r} is not an engine; allowed: {', '.join(ENGINES)}")
+    if args.out:
+        check_target(args.out, args.overwrite)
+
+
+def check_memory(program, args):
+    """Refuse a run whose stored states cannot fit in memory (int8, replicas x samples x p-bits)."""
+    need = args.replicas * (args.sweeps // args.thin) * program.n_physical * 9  # states + float64 energies
+    have, source = available_memory_bytes()
+    if need > have:
+        raise PbitsimError(f"--sweeps {args.sweeps} --thin {args.thin} --replicas {args.replicas} on "
+                           f"{program.n_physical} p-bits stores about {format_bytes(need)} of samples; this "
+                           f"machine has {format_bytes(have)} ({source}); raise --thin or lower --sweeps/--replicas")
+
+
+def write_outputs(out, program, samples, overwrite):
+    """``samples.npz`` and ``summary.json`` into ``out``, all or nothing (a temporary folder renamed at the end)."""
+    summary = {k: v for k, v in samples.summary().items() if k != "flip_log"}
+    summary.update({"p_bits": program.n_physical, "edges": program.physical.n_edges,
+                    "colours": program.colouring.n_colours, "model": program.logical.name})
+
+    def fill(tmp):
+        samples.save(os.path.join(tmp, "samples.npz"))
+        write_json_atomic(os.path.join(tmp, "summary.json"), summary)
+
+    return write_directory(out, fill, overwrite=overwrite)
+
+
 def main(args):
+    check_arguments(args)
     chip = load_chip(args.chip)
     model = build_model(chip, args.model, args.seed)
-    program = place_model(model, chip)
+    program = as_program(model, chip, seed=args.seed)
+    check_memory(program, args)
     samples = simulate(program, sweeps=args.sweeps, burn_in=args.burn_in, thin=args.thin,
-                       replicas=args.replicas, beta=args.beta, seed=args.seed, engine=args.engine)
+                       replicas=args.replicas, beta=args.beta, seed=args.seed, engine=args.engine,
+                       progress=True)  # a tqdm bar on stderr for long runs on a terminal
     print(format_summary(program, samples))
     if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        samples.save(os.path.join(args.out, "samples.npz"))
-        summary = {k: v for k, v in samples.summary().items() if k != "flip_log"}
-        summary.update({"p_bits": program.n_physical, "edges": program.physical.n_edges,
-                        "colours": program.colouring.n_colours, "model": program.logical.name})
-        write_json_atomic(os.path.join(args.out, "summary.json"), summary)
+        write_outputs(args.out, program, samples, args.overwrite)
         print(f"wrote {os.path.join(args.out, 'samples.npz')} and summary.json")
     return 0

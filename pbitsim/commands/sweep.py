@@ -1,5 +1,6 @@
 """`pbitsim sweep SWEEP.toml --out DIR`: run (or resume) a parameter sweep."""
 from ..sweep import load_sweep, run_sweep
+from ..sweep.checks import check_inputs, check_out_dir
 
 HELP = "run or resume a parameter sweep described in TOML"
 
@@ -16,11 +17,14 @@ def add_arguments(parser):
 
 
 def main(args):
-    spec = load_sweep(args.sweep)
+    spec = load_sweep(args.sweep)           # spec, chip and every point's overrides
+    check_out_dir(args.out)                  # before any work, nothing created yet
+    check_inputs(spec)                       # model, data, metric feasibility
     n = len(spec.points())
     print(f"sweep {spec.name}: {n} points ({len(spec.parameters)} parameters, {spec.repeats} repeats), "
           f"metrics {', '.join(spec.metrics)}")
-    rows = run_sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler)
+    rows = run_sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler, log=print,
+                     checked=True)
     print(f"{len(rows)}/{n} points done; table in {args.out}/results.csv")
     if not args.no_plot and rows:
         from ..sweep.plots import plot_sweep

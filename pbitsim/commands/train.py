@@ -1,7 +1,9 @@
 """`pbitsim train CHIP --out weights.npz`: train an RBM by persistent CD with the chip as sampler."""
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 
 from ..chip.spec import load_chip
 from ..errors import PbitsimError
@@ -25,11 +27,13 @@ def add_arguments(parser):
     parser.add_argument("--subset", type=int, help="train on the first N rows only")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
     parser.add_argument("--batch", type=int, default=32, help="minibatch size (default 32)")
-    parser.add_argument("--chains", type=int, help="persistent chains (default: the batch size)")
+    parser.add_argument("--replicas", type=int,
+                        help="persistent replicas, the negative-phase Markov chains (default: the batch size)")
+    parser.add_argument("--chains", type=int, dest="deprecated_chains", help=argparse.SUPPRESS)  # old --replicas
     parser.add_argument("--sweeps", type=int, default=1, help="chip sweeps per update, PCD-k (default 1)")
     parser.add_argument("--momentum", type=float, default=0.5, help="momentum (default 0.5)")
     parser.add_argument("--snr-estimates", type=int, default=16,
-                        help="chains for the per-epoch Qhat (default 16; 0 disables)")
+                        help="independent replicas for the per-epoch Qhat (default 16; 0 disables)")
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -58,7 +62,11 @@ def main(args):
         data = load_data(data)[:args.subset]
     if not args.out.endswith(".npz"):
         raise PbitsimError(f"--out must name an .npz file, got {args.out!r}")
-    common = dict(epochs=args.epochs, lr=args.lr, batch_size=args.batch, chains=args.chains,
+    replicas = args.replicas
+    if args.deprecated_chains is not None:  # the old name, documented in docs/cli.md
+        print("pbitsim train: note: --chains is deprecated, use --replicas", file=sys.stderr)
+        replicas = args.deprecated_chains if replicas is None else replicas
+    common = dict(epochs=args.epochs, lr=args.lr, batch_size=args.batch, replicas=replicas,
                   sweeps_per_update=args.sweeps, momentum=args.momentum, snr_estimates=args.snr_estimates,
                   seed=args.seed, progress=not args.no_progress)
     if args.ising:

@@ -36,14 +36,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import minorminer
+import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from .colouring import edge_arrays
 from ..errors import PbitsimError, TopologyError
-from .program import Chains
+from .chains import Chains
 from .placement import check_fits
+from .progress import run_search
 
 __all__ = ["ChainLayout", "find_chains", "validate_chains", "layout_chains", "distribute",
            "default_chain_strength", "CHAIN_STRENGTH_FACTOR"]
@@ -53,7 +56,13 @@ CHAIN_STRENGTH_FACTOR = 1.5
 _RESERVED_OPTIONS = ("random_seed", "timeout", "return_overlap")
 
 
-def find_chains(logical, G, *, seed=0, timeout_s=60.0, options=None, chip_name="chip"):
+def _minorminer_embedding(source_edges, target_edges, **options):
+    """``minorminer.find_embedding`` as plain data (picklable: it may run in a child process)."""
+    emb = minorminer.find_embedding(source_edges, target_edges, **options)
+    return {k: list(v) for k, v in emb.items()}
+
+
+def find_chains(logical, G, *, seed=0, timeout_s=60.0, options=None, chip_name="chip", progress=False):
     """Minor-embed the model's coupling graph into ``G`` with minorminer.
 
     Parameters
@@ -69,6 +78,11 @@ def find_chains(logical, G, *, seed=0, timeout_s=60.0, options=None, chip_name="
         Further ``minorminer.find_embedding`` parameters, e.g.
         ``{"chainlength_patience": 0}`` to skip the chain-shortening phase
         (much faster; longer chains) or ``{"tries": 20}``.
+    chip_name : str
+        For error messages and the progress bar.
+    progress : bool
+        Show elapsed time against ``timeout_s`` while minorminer runs (only
+        when stderr is a terminal).
 
     Returns
     -------
@@ -82,8 +96,6 @@ def find_chains(logical, G, *, seed=0, timeout_s=60.0, options=None, chip_name="
         The model has more spins than the chip, or no embedding was found
         within the time limit (the message gives both graphs' sizes).
     """
-    import minorminer
-
     n, N = logical.n, G.number_of_nodes()
     check_fits(n, N, chip_name)
     options = dict(options or {})
@@ -95,8 +107,9 @@ def find_chains(logical, G, *, seed=0, timeout_s=60.0, options=None, chip_name="
     used = np.zeros(N, dtype=bool)
     if r.size:
         t0 = time.perf_counter()
-        emb = minorminer.find_embedding(list(zip(r.tolist(), c.tolist())), list(G.edges()),
-                                        random_seed=int(seed), timeout=float(timeout_s), **options)
+        emb = run_search(_minorminer_embedding, list(zip(r.tolist(), c.tolist())), list(G.edges()),
+                         random_seed=int(seed), timeout=float(timeout_s), **options,
+                         desc=f"embedding {n} spins into {chip_name}", limit_s=timeout_s, progress=progress)
         dt = time.perf_counter() - t0
         if not emb:
             raise TopologyError(
@@ -160,8 +173,6 @@ def validate_chains(logical, chains, G, chip_name="chip"):
 
 
 def _connected(G, nodes):
-    import networkx as nx
-
     return nx.is_connected(G.subgraph(nodes.tolist()))
 
 

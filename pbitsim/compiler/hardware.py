@@ -1,12 +1,16 @@
 """Compile a chip's datapath sections into the arrays the kernels run (and their exact law).
 
-``build_datapath(chip, physical, beta, seed, order)`` quantizes couplings and
+``build_datapath(chip, physical, beta, order)`` quantizes couplings and
 biases to the chip's fixed-point formats (or keeps floats), applies coupling
 mismatch, draws per-p-bit device variation (seeded by ``[pbit]
 variation_seed``: part of the chip, not redrawn per run), builds the activation
 lookup table and the RNG configuration.  :func:`conditional_p_plus` gives the
 exact probability that the datapath outputs +1 for given states, which is what
 the exact-law tests and spectral analysis use.
+
+Callers do not build datapaths themselves: :meth:`pbitsim.compiler.program.Program.datapath`
+builds one per (physical beta, kernel order) and caches it on the program; the
+run's random streams come from :mod:`pbitsim.compiler.seeding`.
 """
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ from ..kernels import pbit_update as K
 from ..kernels.activation import fast_tanh_array
 from ..kernels.lfsr import galois_toggle_mask
 from ..chip.lfsr_taps import MAXIMAL_TAPS, taps_to_mask
-from .rng_streams import seed_lfsr_states
+from .quantize import number_format
+from .seeding import MISMATCH, VARIATION, variation_rng
 
 KernelGraph = namedtuple("KernelGraph", "indptr indices weights h")
 KernelDatapath = namedtuple("KernelDatapath",
@@ -50,9 +55,16 @@ class Datapath:
         return int(self.kernel.slot.max()) + 1 if self.kernel.slot.size else 0
 
 
-def _fmt(sec):
-    return FixedPoint(sec.total_bits, sec.frac_bits, True,
-                      getattr(sec, "rounding", "nearest_even"), sec.overflow)
+#: ``[rng] kind`` -> the datapath's integer code (``cfg[RNG_KIND]``); the one code space.
+RNG_CODES = {"ideal": K.RNG_IDEAL, "xoroshiro": K.RNG_XOROSHIRO, "lfsr": K.RNG_LFSR}
+
+
+def rng_code(kind) -> int:
+    """The integer code of an ``[rng] kind`` (``ideal``, ``xoroshiro``, ``lfsr``) in ``cfg[RNG_KIND]``."""
+    try:
+        return RNG_CODES[kind]
+    except KeyError:
+        raise ChipSpecError(f"unknown [rng] kind {kind!r}; allowed: {', '.join(RNG_CODES)}") from None
 
 
 def _activation_code(name):
@@ -80,7 +92,7 @@ def build_lut(chip, beta, lsb):
 
 def _rng_config(chip):
     r = chip.rng
-    kind = {"ideal": K.RNG_IDEAL, "xoroshiro": K.RNG_XOROSHIRO, "lfsr": K.RNG_LFSR}[r.kind]
+    kind = rng_code(r.kind)
     if r.kind == "ideal":
         bits = chip.pbit.lut_output_bits if chip.pbit.activation == "lut" else 53
     else:
@@ -99,7 +111,7 @@ def _variation(chip, n, order, chip_nodes=None):
     p = chip.pbit
     nodes = np.arange(n, dtype=np.int64) if chip_nodes is None else np.asarray(chip_nodes, dtype=np.int64)
     n_chip = int(nodes.max()) + 1 if nodes.size else 0
-    g = np.random.default_rng([p.variation_seed, 0xD15C])
+    g = variation_rng(p.variation_seed, VARIATION)
     gain = np.maximum(1.0 + p.gain_sigma * g.standard_normal(n_chip), 0.0)
     offset = p.offset_sigma * g.standard_normal(n_chip)
     stuck = np.zeros(n_chip, dtype=np.int8)
@@ -120,7 +132,7 @@ def _mismatch(chip, J_csr):
     w = chip.weights
     data = J_csr.data.astype(np.float64).copy()
     if w.mismatch_rel_sigma > 0 or w.mismatch_abs_sigma > 0:
-        g = np.random.default_rng([chip.pbit.variation_seed, 0x5A11])
+        g = variation_rng(chip.pbit.variation_seed, MISMATCH)
         data = data * (1.0 + w.mismatch_rel_sigma * g.standard_normal(data.shape)) \
             + w.mismatch_abs_sigma * g.standard_normal(data.shape)
     return data
@@ -194,7 +206,7 @@ def build_datapath(chip, physical, beta, order, *, chip_nodes=None) -> Datapath:
     report = {}
     wf = bf = af = None
     if fixed:
-        wf, bf, af = _fmt(chip.weights), _fmt(chip.bias), _fmt(chip.accumulator)
+        wf, bf, af = (number_format(chip, name) for name in ("weights", "bias", "accumulator"))
         seed = chip.pbit.variation_seed
         _, wrep = wf.quantize_with_report(wphys, seed=seed)
         _, hrep = bf.quantize_with_report(physical.h, seed=seed)
@@ -254,19 +266,6 @@ def build_datapath(chip, physical, beta, order, *, chip_nodes=None) -> Datapath:
     graph = KernelGraph(J.indptr.astype(np.int64), J.indices.astype(np.int32),
                         J.data.astype(np.float64), h.astype(np.float64))
     return Datapath(kd, graph, order, wf, bf, af, lut if act == "lut" else None, report)
-
-
-def lfsr_states(datapath, seed, replicas, chip):
-    """Initial LFSR registers (uint64, (replicas, n_registers)); replica r depends on (seed, r) only."""
-    if chip.rng.kind != "lfsr":
-        return np.zeros((replicas, 1), dtype=np.uint64)
-    n_reg = datapath.n_registers
-    xnor = chip.rng.feedback == "xnor"
-    out = np.empty((replicas, n_reg), dtype=np.uint64)
-    for r in range(replicas):
-        s = int(np.random.SeedSequence([seed & 0xFFFFFFFF, seed >> 32, r, 0x1F5]).generate_state(1)[0])
-        out[r] = seed_lfsr_states(s, n_reg, chip.rng.width, xnor)
-    return out
 
 
 def conditional_p_plus(datapath, states):

@@ -11,6 +11,13 @@ Pipeline::
 
 Only chip p-bits holding a spin are simulated (physical index space = used
 p-bits, ``program.chip_nodes`` maps them back to chip nodes).
+
+This is the only way a model becomes a :class:`~pbitsim.compiler.program.Program`:
+``simulate(model, chip)``, ``pbitsim run/train/snr/export/sweep`` all compile
+through it (:func:`as_program`), and :func:`place_model` is a thin alias of
+``compile_model(..., method="identity")``.  Every method goes through the same
+quantization and scale policy, so the same model on the same chip is the same
+hardware whichever door it came through.
 """
 from __future__ import annotations
 
@@ -21,15 +28,16 @@ import numpy as np
 from ..chip.spec import load_chip
 from ..errors import PbitsimError, TopologyError
 from ..models import IsingModel
-from .program import Program, program_colouring, shared_chip_graph
+from .chip_graph import chip_edges, program_colouring, shared_chip_graph
 from .embedding import default_chain_strength, distribute, find_chains, layout_chains, validate_chains
 from .logical import as_logical
 from .placement import check_fits, identity_fits, mapping_placement, missing_edges, subgraph_placement
+from .program import Program
 from .quantize import quantize_program
 
-__all__ = ["compile_model", "format_report", "METHODS"]
+__all__ = ["compile_model", "place_model", "as_program", "format_report", "METHODS"]
 
-METHODS = ("auto", "direct", "embed")
+METHODS = ("auto", "identity", "direct", "embed")
 #: ``method="auto"`` tries a subgraph placement only up to this many spins ...
 AUTO_SUBGRAPH_MAX_SPINS = 256
 #: ... and for at most this many seconds before embedding.
@@ -55,11 +63,36 @@ def _is_chain_mapping(mapping):
     return any(isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in values)
 
 
-def _locate(logical, chip, G, method, mapping, seed, timeout_s, embed_options):
+def _identity_error(logical, chip, G):
+    """The error message listing the model's coupled pairs that are not chip edges, or None if all are."""
+    n, rows, cols = chip_edges(chip, G)
+    r, c, _ = logical.edges()
+    keys = rows * n + cols  # sorted: edge_arrays lexsorts (rows, cols)
+    want = r * n + c
+    idx = np.minimum(np.searchsorted(keys, want), max(keys.size - 1, 0))
+    on_chip = keys[idx] == want if keys.size else np.zeros(want.size, dtype=bool)
+    missing = [(int(a), int(b)) for a, b in zip(r[~on_chip], c[~on_chip])]
+    if not missing:
+        return None
+    shown = ", ".join(f"({a}, {b})" for a, b in missing[:8])
+    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+    return (f"model does not fit chip {chip.name!r} ({chip.topology.kind}) under the identity placement: "
+            f"{len(missing)} of {logical.n_edges} coupled pairs are not edges of the chip graph: {shown}{more}; "
+            "use method='auto' or 'embed'")
+
+
+def _locate(logical, chip, G, method, mapping, seed, timeout_s, embed_options, progress):
     """Chains (chip nodes per spin) and how they were found."""
     n, N = logical.n, G.number_of_nodes()
     name = chip.name
     check_fits(n, N, name)
+    if method == "identity":
+        if mapping is not None:
+            raise PbitsimError("method 'identity' places spin i on chip p-bit i; it takes no mapping")
+        msg = _identity_error(logical, chip, G)
+        if msg:
+            raise TopologyError(msg)
+        return [np.array([i]) for i in range(n)], "identity"
     if mapping is not None:
         if _is_chain_mapping(mapping):
             seq = [mapping[i] for i in range(n)] if isinstance(mapping, dict) else list(mapping)
@@ -92,12 +125,14 @@ def _locate(logical, chip, G, method, mapping, seed, timeout_s, embed_options):
                                              seed=seed)
         if placement is not None:
             return [np.array([p]) for p in placement], "subgraph"
-    chains = find_chains(logical, G, seed=seed, timeout_s=timeout_s, options=embed_options, chip_name=name)
+    chains = find_chains(logical, G, seed=seed, timeout_s=timeout_s, options=embed_options, chip_name=name,
+                         progress=progress)
     return chains, "minorminer"  # layout_chains checks coverage and connectivity again
 
 
 def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=100.0, chain_strength=None,
-                  mapping=None, seed=0, timeout_s=60.0, embed_options=None) -> Program:
+                  mapping=None, seed=0, timeout_s=60.0, embed_options=None, colouring=None,
+                  progress=False) -> Program:
     r"""Place or embed a model on a chip, quantize it to the chip's formats and colour it.
 
     Parameters
@@ -105,8 +140,10 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
     model : IsingModel, RBM, sklearn BernoulliRBM, (J, h), DBM weight list, or .npz path
         See :mod:`pbitsim.compiler.logical` (conversions to spins are exact).
     chip : str, path or ChipSpec
-    method : {"auto", "direct", "embed"}
-        ``direct``: one p-bit per spin -- the identity if every coupling is a
+    method : {"auto", "identity", "direct", "embed"}
+        ``identity``: spin ``i`` on chip p-bit ``i``; every coupling must be a
+        chip edge (the error lists those that are not).  ``direct``: one p-bit
+        per spin -- the identity if every coupling is a
         chip edge, else a subgraph search (Glasgow solver, ``timeout_s``).
         ``embed``: a minor embedding by minorminer (``random_seed=seed``,
         ``timeout=timeout_s``).  ``auto``: the identity if it fits, else (up to
@@ -132,6 +169,11 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
     embed_options : dict, optional
         Extra ``minorminer.find_embedding`` parameters (e.g.
         ``{"chainlength_patience": 0}``: much faster, longer chains).
+    colouring : str, optional
+        Colouring strategy overriding the chip's ``[clock] colouring``.
+    progress : bool
+        Show a progress bar (on stderr, when it is a terminal) while a minor
+        embedding runs.
 
     Returns
     -------
@@ -162,12 +204,13 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
     if chip.topology.kind == "model":
         if method == "embed" or mapping is not None:
             raise PbitsimError(f"chip {chip.name!r} takes the model's own graph (topology kind 'model'): "
-                               "there is nothing to embed or map; use method='auto' or 'direct'")
+                               "there is nothing to embed or map; use method='auto', 'identity' or 'direct'")
         G = logical.graph()
         chains_chip, how = [np.array([i]) for i in range(logical.n)], "identity"
     else:
         G = shared_chip_graph(chip)
-        chains_chip, how = _locate(logical, chip, G, method, mapping, seed, float(timeout_s), embed_options)
+        chains_chip, how = _locate(logical, chip, G, method, mapping, seed, float(timeout_s), embed_options,
+                                   progress)
     layout = layout_chains(logical, chains_chip, G)
     lengths = layout.chains.lengths
     K = float(chain_strength) if chain_strength is not None else default_chain_strength(logical, lengths)
@@ -175,7 +218,7 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
     q = quantize_program(logical, layout, J, h, chip, scale=scale, percentile=percentile, chain_strength=K,
                          seed=seed)
     physical = _physical_model(logical, layout, q)
-    col = program_colouring(chip, logical, G, layout.chip_nodes)
+    col = program_colouring(chip, logical, G, layout.chip_nodes, colouring)
     report = {
         "chip": chip.name, "model": lm.kind, "layers": list(lm.layers),
         "method": "direct" if how != "minorminer" and lengths.max(initial=1) == 1 else "embed",
@@ -191,6 +234,32 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
     report["seconds"] = time.perf_counter() - t0
     return Program(logical, physical, chip, layout.placement, layout.chip_nodes, col, report, lm.rbm,
                    1.0 / q.scale, layout.chains, q.chain)
+
+
+def place_model(model, chip="ideal", **options) -> Program:
+    """Identity placement, spin ``i`` on chip p-bit ``i``: ``compile_model(model, chip, method="identity", **options)``.
+
+    A thin alias kept for existing scripts; the program is quantized and scaled
+    exactly as :func:`compile_model` does (on a fixed-point chip the values lie
+    on the chip's grid and ``beta_factor = 1 / scale``; ``scale=1.0`` programs
+    the model's values in chip units).  For topology kind ``model`` the chip
+    takes the model's own graph; otherwise every coupled pair must be a chip
+    edge (the error lists those that are not).
+    """
+    return compile_model(model, chip, method="identity", **options)
+
+
+def as_program(model_or_program, chip="ideal", *, seed=0) -> Program:
+    """A Program as given, or ``compile_model(model, chip, method="auto", seed=seed)`` for a model.
+
+    What :func:`pbitsim.simulate`, ``pbitsim run/train/snr/export/sweep`` use to
+    turn a model into a program: the identity placement when the model's graph
+    is a subgraph of the chip under it, else a subgraph search (small models),
+    else a minor embedding.
+    """
+    if isinstance(model_or_program, Program):
+        return model_or_program
+    return compile_model(model_or_program, chip, method="auto", seed=seed)
 
 
 def _physical_model(logical, layout, q) -> IsingModel:

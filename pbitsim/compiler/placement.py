@@ -15,6 +15,7 @@ The result is ``placement``: int64 ``(n_logical,)`` of chip nodes, injective.
 from __future__ import annotations
 
 import math
+import time
 
 import networkx as nx
 import numpy as np
@@ -119,8 +120,6 @@ def subgraph_placement(logical, G, *, timeout_s=10.0, seed=0):
         False when it stopped at the time limit (``ceil(timeout_s)`` seconds,
         at least 1), which proves nothing.
     """
-    import time
-
     S = logical.graph()
     if not _may_be_subgraph(S, G):
         return None, 0.0, True
@@ -139,8 +138,6 @@ def subgraph_placement(logical, G, *, timeout_s=10.0, seed=0):
 
 
 def _networkx_placement(S, G, timeout_s):  # pragma: no cover - fallback without minorminer.subgraph
-    import time
-
     t0 = time.perf_counter()
     matcher = nx.algorithms.isomorphism.GraphMatcher(G, S)
     for m in matcher.subgraph_monomorphisms_iter():  # G-node -> S-node

@@ -1,90 +1,33 @@
-"""A :class:`Program`: a model as programmed onto a chip (placement/chains, physical couplings, colours).
+"""A :class:`Program`: a model as compiled onto a chip (chains, physical couplings, colours, datapath).
 
-Engines run programs.  ``simulate(model, chip)`` builds one on the fly with
-:func:`place_model` (direct placement: the model's spin ``i`` sits on p-bit
-``placement[i]``); the mapping compiler (:func:`pbitsim.compile`) builds them
-with placement or minor embedding, quantization and colouring.
+:func:`pbitsim.compile` (:mod:`pbitsim.compiler.pipeline`) is the only way a
+model becomes a Program: placement or minor embedding, quantization to the
+chip's formats, colouring.  A Program owns its hardware: :meth:`Program.datapath`
+builds the chip datapath (formats, tables, RNG configuration, device variation)
+once per physical beta and kernel order and caches it on the program, and
+:meth:`Program.physical_beta` is the one place the user's ``beta`` becomes the
+beta the chip runs.  Engines, exact kernel laws and the FPGA export read both
+from here.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import networkx as nx
 import numpy as np
 
-from ..chip.spec import ChipSpec, load_chip
-from .colouring import Colouring, canonical_colors, colour_graph, edge_arrays
-from ..errors import PbitsimError, TopologyError
+from ..chip.spec import ChipSpec
+from ..errors import PbitsimError
 from ..models import RBM, IsingModel
+from .chains import Chains, frozen_int64
+from .colouring import Colouring
+from .hardware import Datapath, build_datapath
+from .program_io import read_program, save_program
+
+__all__ = ["Program", "as_ising", "UNEMBED_METHODS"]
 
 UNEMBED_METHODS = ("majority", "discard")
-
-
-def _frozen_int64(a):
-    a = np.array(a, dtype=np.int64).reshape(-1)
-    a.setflags(write=False)
-    return a
-
-
-class Chains(Sequence):
-    """One chain of physical p-bits per logical spin, stored as CSR ``(ptr, members)``.
-
-    ``chains[i]`` is ``members[ptr[i]:ptr[i+1]]`` (a read-only int64 array,
-    sorted); ``len(chains)`` is the number of logical spins.  Built from a list
-    of arrays (:meth:`from_lists`) or, for direct placement, one p-bit per spin
-    (:meth:`singletons`) without a Python object per spin.
-    """
-
-    __slots__ = ("ptr", "members")
-
-    def __init__(self, ptr, members):
-        ptr, members = _frozen_int64(ptr), _frozen_int64(members)
-        if ptr.size == 0 or ptr[0] != 0 or ptr[-1] != members.size or np.any(np.diff(ptr) < 1):
-            raise PbitsimError("chains: ptr must start at 0, end at len(members) and give non-empty chains")
-        self.ptr, self.members = ptr, members
-
-    @classmethod
-    def from_lists(cls, chains):
-        arrs = [np.sort(np.asarray(c, dtype=np.int64).reshape(-1)) for c in chains]
-        lengths = np.array([a.size for a in arrs], dtype=np.int64)
-        ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        return cls(ptr, np.concatenate(arrs) if arrs else np.zeros(0, dtype=np.int64))
-
-    @classmethod
-    def singletons(cls, placement):
-        placement = np.asarray(placement, dtype=np.int64).reshape(-1)
-        return cls(np.arange(placement.size + 1, dtype=np.int64), placement)
-
-    @property
-    def lengths(self) -> np.ndarray:
-        """int64 (n_logical,): p-bits per chain."""
-        return np.diff(self.ptr)
-
-    def __len__(self):
-        return self.ptr.size - 1
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        n = len(self)
-        i = int(i)
-        if not -n <= i < n:
-            raise IndexError(f"chain index {i} out of range for {n} chains")
-        i %= n
-        return self.members[self.ptr[i]:self.ptr[i + 1]]
-
-    def __eq__(self, other):
-        return (isinstance(other, Chains) and np.array_equal(self.ptr, other.ptr)
-                and np.array_equal(self.members, other.members))
-
-    __hash__ = None
-
-    def __repr__(self):
-        lengths = self.lengths
-        return (f"Chains(n={len(self)}, p-bits={self.members.size}, "
-                f"max length={int(lengths.max()) if lengths.size else 0})")
+#: Datapaths kept per program (one per (physical beta, kernel order)); the oldest is dropped.
+DATAPATH_CACHE_SIZE = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,8 +95,8 @@ class Program:
     chain_strength: float = 0.0
 
     def __post_init__(self):
-        placement = _frozen_int64(self.placement)
-        chip_nodes = _frozen_int64(self.chip_nodes)
+        placement = frozen_int64(self.placement)
+        chip_nodes = frozen_int64(self.chip_nodes)
         if placement.shape[0] != self.logical.n:
             raise PbitsimError(f"placement has {placement.shape[0]} entries, the model {self.logical.n} spins")
         if chip_nodes.shape[0] != self.physical.n:
@@ -210,19 +153,49 @@ class Program:
         """True when some logical spin occupies more than one p-bit (a minor embedding)."""
         return bool(self.chains.members.size > len(self.chains))
 
+    # ------------------------------------------------------------------ hardware
+    def physical_beta(self, beta) -> float:
+        """The inverse temperature the chip runs for the user's ``beta``: ``beta * beta_factor``.
+
+        The physical couplings are ``scale`` times the logical ones, so running
+        them at ``beta / scale`` samples the intended ``exp(-beta E)``.
+        """
+        return float(beta) * self.beta_factor
+
+    def datapath(self, beta, order=None) -> Datapath:
+        """The chip datapath of this program at *physical* inverse temperature ``beta``, p-bits in ``order``.
+
+        Built once by :func:`pbitsim.compiler.hardware.build_datapath` (formats,
+        activation table at ``beta``, RNG configuration, device variation keyed
+        on ``chip_nodes``) and cached on the program (at most
+        ``DATAPATH_CACHE_SIZE`` entries, keyed by ``beta`` and ``order``).
+        ``order`` (int64 (n_physical,)): kernel position ``k`` holds physical
+        p-bit ``order[k]``; default the identity.  Callers must not modify the
+        arrays it returns.  Use :meth:`physical_beta` to convert the user's beta.
+        """
+        n = self.n_physical
+        order = np.arange(n, dtype=np.int64) if order is None else np.asarray(order, dtype=np.int64)
+        if order.shape != (n,):
+            raise PbitsimError(f"datapath order must have shape ({n},), got {order.shape}")
+        key = (float(beta), order.tobytes())
+        cache = self.__dict__.setdefault("_datapaths", {})
+        dp = cache.get(key)
+        if dp is None:
+            dp = build_datapath(self.chip, self.physical, float(beta), order, chip_nodes=self.chip_nodes)
+            while len(cache) >= DATAPATH_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            cache[key] = dp
+        return dp
+
     def device_parameters(self) -> dict:
         """Per-p-bit device parameters the chip's datapath runs with (physical order).
 
         ``gain`` and ``offset`` (float64 (n_physical,)) of the sigmoid, ``stuck``
         (int8: +1/-1 stuck, 0 free), drawn once from ``[pbit] variation_seed``
-        by :func:`pbitsim.compiler.hardware.build_datapath`; all ones/zeros without
-        device variation.
+        (a property of the chip, not of beta) and read from :meth:`datapath`;
+        all ones/zeros without device variation.
         """
-        from .hardware import build_datapath
-
-        dp = build_datapath(self.chip, self.physical, 1.0, np.arange(self.n_physical, dtype=np.int64),
-                            chip_nodes=self.chip_nodes)
-        kd = dp.kernel
+        kd = self.datapath(1.0).kernel
         return {"gain": np.array(kd.gain, dtype=np.float64), "offset": np.array(kd.offset, dtype=np.float64),
                 "stuck": np.array(kd.stuck, dtype=np.int8)}
 
@@ -292,16 +265,12 @@ class Program:
     # ------------------------------------------------------------------ files
     def save(self, path):
         """Write the program to ``.npz`` atomically (see :mod:`pbitsim.compiler.program_io`); returns the path."""
-        from .program_io import save_program
-
         return save_program(self, path)
 
     @classmethod
     def load(cls, path) -> "Program":
         """Read a program written by :meth:`save` (the chip is stored inside the file)."""
-        from .program_io import load_program
-
-        return load_program(path)
+        return cls(**read_program(path))
 
 
 def as_ising(model):
@@ -311,130 +280,3 @@ def as_ising(model):
     if isinstance(model, IsingModel):
         return model, None
     raise TypeError(f"expected an IsingModel or RBM, got {type(model).__name__}")
-
-
-def _missing_edges_message(model, chip, chip_edges):
-    """Error message listing the model's coupled pairs that are not chip edges, or None if all are."""
-    n, rows, cols = chip_edges
-    r, c, _ = model.edges()
-    keys = rows * n + cols  # sorted: edge_arrays lexsorts (rows, cols)
-    want = r * n + c
-    idx = np.minimum(np.searchsorted(keys, want), max(keys.size - 1, 0))
-    on_chip = keys[idx] == want if keys.size else np.zeros(want.size, dtype=bool)
-    missing = [(int(a), int(b)) for a, b in zip(r[~on_chip], c[~on_chip])]
-    if not missing:
-        return None
-    shown = ", ".join(f"({a}, {b})" for a, b in missing[:8])
-    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
-    return (f"model does not fit chip {chip.name!r} ({chip.topology.kind}): {len(missing)} of "
-            f"{model.n_edges} coupled pairs are not edges of the chip graph: {shown}{more}")
-
-
-def chip_graph(chip: ChipSpec):
-    """The chip's coupling graph (networkx), or None for topology kind ``model``."""
-    from ..topologies import topology_graph
-
-    if chip.topology.kind == "model":
-        return None
-    return topology_graph(chip.topology.kind, chip.topology.param_dict, base_dir=chip.topology.base_dir)
-
-
-def _shared_key(chip: ChipSpec):
-    """Cache key of a chip's graph, or None when it must be rebuilt each time.
-
-    ``edgelist`` graphs are rebuilt (the file may have changed); ``repr(params)``
-    keeps apart equal-comparing values of different types (``True`` vs ``1``,
-    ``3.0`` vs ``3``), which the topology checks treat differently.
-    """
-    t = chip.topology
-    if t.kind in ("model", "edgelist"):
-        return None
-    try:
-        hash(t)
-    except TypeError:  # an unhashable [topology] value: build it (and let it raise) as usual
-        return None
-    return t, repr(t.params)
-
-
-@lru_cache(maxsize=16)
-def _frozen_topology_graph(key) -> nx.Graph:
-    from ..topologies import topology_graph
-
-    t = key[0]
-    return nx.freeze(topology_graph(t.kind, t.param_dict, base_dir=t.base_dir))
-
-
-@lru_cache(maxsize=16)
-def _frozen_topology_edges(key):
-    n, rows, cols = edge_arrays(_frozen_topology_graph(key))
-    rows.setflags(write=False)
-    cols.setflags(write=False)
-    return n, rows, cols
-
-
-def shared_chip_graph(chip: ChipSpec):
-    """Like :func:`chip_graph`, but a read-only (``nx.freeze``) graph shared between calls.
-
-    Building a large chip graph (Pegasus) takes a fraction of a second, so
-    :func:`place_model` and the mapping compiler reuse one per ``[topology]``
-    table; mutating it raises.  ``edgelist`` graphs are rebuilt every time.
-    """
-    key = _shared_key(chip)
-    return chip_graph(chip) if key is None else _frozen_topology_graph(key)
-
-
-def _chip_edges(chip: ChipSpec, G):
-    """``edge_arrays(G)`` of the chip graph ``G``, cached when ``G`` is the shared one."""
-    key = _shared_key(chip)
-    if key is not None and G is _frozen_topology_graph(key):
-        return _frozen_topology_edges(key)
-    return edge_arrays(G)
-
-
-def place_model(model, chip="ideal", *, colouring=None) -> Program:
-    """Direct (identity) placement: logical spin ``i`` on chip p-bit ``i``.
-
-    For topology kind ``model`` the chip takes the model's own graph.  Otherwise
-    every coupled pair must be an edge of the chip graph; if not, the error
-    lists the missing edges.  Only p-bits holding a spin are simulated.
-    """
-    chip = load_chip(chip)
-    logical, rbm = as_ising(model)
-    strategy = colouring or chip.clock.colouring
-    G = None
-    if chip.topology.kind != "model":
-        G = shared_chip_graph(chip)
-        n_chip = G.number_of_nodes()
-        if logical.n > n_chip:
-            raise TopologyError(f"model has {logical.n} spins but chip {chip.name!r} has only {n_chip} p-bits")
-        msg = _missing_edges_message(logical, chip, _chip_edges(chip, G))
-        if msg:
-            raise TopologyError(msg)
-    placement = np.arange(logical.n, dtype=np.int64)
-    col = program_colouring(chip, logical, G, placement, strategy)
-    report = {"n_logical": logical.n, "n_physical": logical.n, "n_edges": logical.n_edges,
-              "n_colours": col.n_colours, "colouring": col.strategy, "placement": "direct"}
-    return Program(logical, logical, chip, placement, placement.copy(), col, report, rbm)
-
-
-def program_colouring(chip: ChipSpec, logical: IsingModel, G, chip_nodes, strategy=None) -> Colouring:
-    """Colouring of the p-bits in use: the model graph's own for topology kind ``model``,
-    else the chip's phases (``G``'s colouring, cached per graph) restricted to ``chip_nodes``."""
-    strategy = strategy or chip.clock.colouring
-    if chip.topology.kind == "model":
-        r, c, _ = logical.edges()
-        return colour_graph((logical.n, r, c), strategy)
-    return restrict_colouring(colour_graph(_chip_edges(chip, G), strategy), chip_nodes)
-
-
-def restrict_colouring(colouring: Colouring, nodes) -> Colouring:
-    """The colouring of a chip graph restricted to ``nodes`` (still proper on any subgraph)."""
-    colours = canonical_colors(np.asarray(colouring.colours)[np.asarray(nodes)])
-    colours.setflags(write=False)
-    return Colouring(colours, int(colours.max()) + 1 if colours.size else 0, colouring.strategy)
-
-
-def as_program(model_or_program, chip="ideal") -> Program:
-    if isinstance(model_or_program, Program):
-        return model_or_program
-    return place_model(model_or_program, chip)

@@ -1,9 +1,13 @@
 """Write and read a compiled :class:`~pbitsim.compiler.program.Program` as one ``.npz`` file.
 
+:func:`save_program` reads a program's attributes; :func:`read_program` returns
+the constructor arguments (``Program(**read_program(path))`` is
+:meth:`Program.load`), so this module does not import the Program class.
+
 The file is self-contained: the chip is stored as its TOML-layout dict
 (:meth:`ChipSpec.to_dict`, as a JSON string), so it reloads without the chip's
 file, and every array is stored exactly (float64 bit for bit), so
-``load_program(save_program(p))`` reproduces ``p``.
+``Program.load(save_program(p))`` reproduces ``p``.
 
 Keys (format version 1)::
 
@@ -33,10 +37,10 @@ from ..chip.spec import chip_from_dict
 from .colouring import Colouring
 from ..errors import PbitsimError
 from ..models import RBM, IsingModel
-from .program import Chains, Program
+from .chains import Chains
 from ..files.npz import open_npz
 
-__all__ = ["save_program", "load_program", "FORMAT", "VERSION"]
+__all__ = ["save_program", "read_program", "FORMAT", "VERSION"]
 
 FORMAT = "pbitsim-program"
 VERSION = 1
@@ -104,8 +108,12 @@ class _Renamed:
         return self._data[key]
 
 
-def load_program(path):
-    """Read a program written by :func:`save_program`; errors name the file and the problem."""
+def read_program(path) -> dict:
+    """``Program`` constructor arguments from a file written by :func:`save_program`.
+
+    Keys: ``logical, physical, chip, placement, chip_nodes, colouring, report,
+    rbm, beta_factor, chains, chain_strength``.  Errors name the file and the problem.
+    """
     path = os.fspath(path)
     data = open_npz(path, PbitsimError, "program")
     with data:
@@ -131,6 +139,7 @@ def load_program(path):
         if "rbm_W" in data.files:
             rbm = RBM(data["rbm_W"], data["rbm_b"], data["rbm_c"], str(data["rbm_name"]))
         chains = Chains(data["chain_ptr"], data["chain_members"])
-        return Program(logical, physical, chip, data["placement"], data["chip_nodes"], colouring,
-                       json.loads(str(data["report_json"])), rbm, float(data["beta_factor"]), chains,
-                       float(data["chain_strength"]))
+        return dict(logical=logical, physical=physical, chip=chip, placement=np.array(data["placement"]),
+                    chip_nodes=np.array(data["chip_nodes"]), colouring=colouring,
+                    report=json.loads(str(data["report_json"])), rbm=rbm, beta_factor=float(data["beta_factor"]),
+                    chains=chains, chain_strength=float(data["chain_strength"]))

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import PbitsimError
 from ..chip.fixed_point import FixedPoint
+from .seeding import rounding_rngs
 
 __all__ = ["Quantized", "number_format", "format_target", "choose_program_scale", "quantize_program"]
 
@@ -50,12 +51,21 @@ class Quantized:
     report: dict
 
 
-def number_format(section):
-    """The compile-time :class:`FixedPoint` of a ``[weights]``/``[bias]`` section (saturating), or None for float."""
-    if section.format != "fixed":
+def number_format(chip, name, *, saturate=False):
+    """The :class:`FixedPoint` of section ``name`` (``weights``, ``bias``, ``accumulator``), or None on a float chip.
+
+    The one place a chip section becomes a number format.  A chip is fixed
+    point when any of its three formats is (``chip.is_fixed_point``: the integer
+    datapath, which then runs every section on its ``total_bits``/``frac_bits``);
+    each format is signed, rounds with the section's ``rounding`` (nearest-even
+    for the accumulator) and overflows with its ``overflow`` mode, or
+    saturates when ``saturate`` (what the compiler programs: never a wrapped value).
+    """
+    if not chip.is_fixed_point:
         return None
-    return FixedPoint(section.total_bits, section.frac_bits, True, getattr(section, "rounding", "nearest_even"),
-                      "saturate")
+    sec = getattr(chip, name)
+    return FixedPoint(sec.total_bits, sec.frac_bits, True, getattr(sec, "rounding", "nearest_even"),
+                      "saturate" if saturate else sec.overflow)
 
 
 def format_target(fmt) -> float:
@@ -142,16 +152,16 @@ def quantize_program(logical, layout, J, h, chip, *, scale=None, percentile=100.
     p = float(percentile)
     if not 0.0 < p <= 100.0:
         raise PbitsimError(f"percentile must be in (0, 100], got {percentile!r}")
-    wfmt, bfmt = number_format(chip.weights), number_format(chip.bias)
+    wfmt, bfmt = (number_format(chip, name, saturate=True) for name in ("weights", "bias"))
     if scale is None:
         s = choose_program_scale(J, h, wfmt, bfmt, p)
     else:
         s = float(scale)
         if not np.isfinite(s) or s <= 0:
             raise PbitsimError(f"scale must be a positive finite number, got {scale!r}")
-    ss = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0x9A17]).spawn(3)
-    Jq, clipJ = _quantize(s * J, wfmt, np.random.default_rng(ss[0]))
-    hq, cliph = _quantize(s * h, bfmt, np.random.default_rng(ss[1]))
+    rngs = rounding_rngs(seed, 3)
+    Jq, clipJ = _quantize(s * J, wfmt, rngs[0])
+    hq, cliph = _quantize(s * h, bfmt, rngs[1])
     K = float(chain_strength)
     kq, capped = 0.0, False
     if K > 0 and layout.chain_u.size:
@@ -159,7 +169,7 @@ def quantize_program(logical, layout, J, h, chip, *, scale=None, percentile=100.
         if wfmt is not None:
             capped = k > wfmt.max_value
             k = min(k, wfmt.max_value)
-            kq = float(max(wfmt.quantize(np.array([k]), seed=np.random.default_rng(ss[2]))[0], wfmt.lsb))
+            kq = float(max(wfmt.quantize(np.array([k]), seed=rngs[2])[0], wfmt.lsb))
         else:
             kq = k
     lr, lc, lv = logical.edges()
@@ -174,8 +184,8 @@ def quantize_program(logical, layout, J, h, chip, *, scale=None, percentile=100.
         np.bincount(layout.edge_v, weights=np.abs(Jq), minlength=m)
     chain_deg = np.bincount(layout.chain_u, minlength=m) + np.bincount(layout.chain_v, minlength=m)
     max_input = _max_abs(absJ + kq * chain_deg + np.abs(hq))
-    acc = chip.accumulator
-    acc_max = (2.0 ** (acc.total_bits - 1) - 1) * 2.0 ** -acc.frac_bits if acc.format == "fixed" else None
+    afmt = number_format(chip, "accumulator")
+    acc_max = afmt.max_value if afmt is not None else None
     report = {
         "scale": s, "beta_factor": 1.0 / s, "percentile": p,
         "weight_format": str(wfmt) if wfmt else "float", "bias_format": str(bfmt) if bfmt else "float",

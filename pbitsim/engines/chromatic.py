@@ -11,19 +11,19 @@ numbers for the same seed, and results never depend on the thread count.
 """
 from __future__ import annotations
 
-import time
-
 import numba
 import numpy as np
 
 from ..errors import PbitsimError
 from ..kernels.chromatic import run_chromatic, run_chromatic_replica_major
 from ..kernels.rng import seed_streams
-from ..samples import Samples, Timing
+from ..kernels.run_window import S_FROM, S_TO, make_schedule_vector
+from .chunked import run_windows
+from .epilogue import finish, inverse
+from .options import LAYOUTS, EngineOptions
 from .schedule import initial_states, program_cached
 
 MODES = {"chromatic": 0, "naive_parallel": 1}
-LAYOUTS = ("auto", "single", "replica_major")
 #: RNG lane streams per replica; a colour is cut into chunks of ``2 * LANES`` p-bits.
 LANES = 16
 #: ``layout="auto"`` picks replica-major (chromatic mode) from this many replicas on ...
@@ -97,19 +97,22 @@ def _blocking(replicas):
     return n_blocks, -(-block // 4) * 4
 
 
-def _run_single(graph, colour_ptr, beta, state, seed, sched, edges, out):
-    """Single-chain kernel: lane streams ``(R, 2, LANES)``; returns the kernel's wall time."""
-    R = state.shape[0]
+def _single_kernel(graph, colour_ptr, beta, state, seed, sched, edges, out):
+    """Single-chain kernel: lane streams ``(R, 2, LANES)``; ``step(g0, g1)`` runs one window."""
+    R, n = state.shape
     rng = seed_streams(seed, R * LANES).reshape(R, LANES, 2).transpose(0, 2, 1).copy()
     state = np.ascontiguousarray(state)
-    t0 = time.perf_counter()
-    run_chromatic(graph, colour_ptr, beta, state, rng, sched, edges, out)
-    return time.perf_counter() - t0
+    carry = (np.zeros((R, n + 2 * LANES)), np.zeros((R, 2)))
+
+    def step(g0, g1):
+        sched[S_FROM], sched[S_TO] = g0, g1
+        run_chromatic(graph, colour_ptr, beta, state, rng, sched, edges, out, carry)
+    return step
 
 
-def _run_replica_major(graph, sell, beta, state, seed, sched, edges, out):
+def _replica_major_kernel(graph, sell, beta, state, seed, sched, edges, out):
     """Replica-major kernel (``sell`` from :func:`sell_layout`): states and streams regrouped in blocks;
-    returns the kernel's wall time."""
+    ``step(g0, g1)`` runs one window."""
     R, n = state.shape
     n_blocks, block = _blocking(R)
     cols = np.zeros((n_blocks * block, n + 1), dtype=np.int8)  # padding replicas start at 0
@@ -117,20 +120,22 @@ def _run_replica_major(graph, sell, beta, state, seed, sched, edges, out):
     blocks = np.ascontiguousarray(cols.reshape(n_blocks, block, n + 1).transpose(0, 2, 1))
     streams = seed_streams(seed, n_blocks * block * LANES).reshape(n_blocks, block, LANES, 2)
     rng = np.ascontiguousarray(streams.transpose(0, 3, 2, 1))  # stream of (replica r, lane l): r*LANES + l
-    t0 = time.perf_counter()
-    run_chromatic_replica_major(graph, sell, beta, blocks, rng, sched, edges, out)
-    return time.perf_counter() - t0
+    energy = np.zeros((n_blocks, block))
+
+    def step(g0, g1):
+        sched[S_FROM], sched[S_TO] = g0, g1
+        run_chromatic_replica_major(graph, sell, beta, blocks, rng, sched, edges, out, energy)
+    return step
 
 
-def run(program, schedule, *, mode="chromatic", store_states=True, moments=False, initial=None):
-    """Run the chromatic kernel on ``program`` and return :class:`Samples` in physical order."""
-    return run_layout(program, schedule, "auto", mode=mode, store_states=store_states,
-                      moments=moments, initial=initial)
+def run(program, schedule, options=None, *, mode="chromatic"):
+    """Run the chromatic kernel on ``program`` (ideal float datapath) and return :class:`Samples`.
 
-
-def run_layout(program, schedule, layout, *, mode="chromatic", store_states=True, moments=False,
-               initial=None):
-    """:func:`run` with an explicit kernel layout: ``"auto"``, ``"single"`` or ``"replica_major"``."""
+    ``options`` (:class:`~pbitsim.engines.options.EngineOptions`): ``layout`` ``"auto"``,
+    ``"single"`` or ``"replica_major"``; states, moments, start states, progress.
+    """
+    options = EngineOptions() if options is None else options
+    layout = options.layout
     if mode not in MODES:
         raise PbitsimError(f"unknown chromatic-engine mode {mode!r}; allowed: {', '.join(MODES)}")
     if layout not in LAYOUTS:
@@ -145,36 +150,37 @@ def run_layout(program, schedule, layout, *, mode="chromatic", store_states=True
         colour_ptr = np.array([0, h.shape[0]], dtype=np.int64)
     n = h.shape[0]
     R, S = schedule.replicas, schedule.n_samples
-    state = initial_states(n, R, schedule.seed, initial)[:, perm]
-    inv = np.empty(n, dtype=np.int64)
-    inv[perm] = np.arange(n)
-    if moments:
+    state = initial_states(n, R, schedule.seed, options.initial)[:, perm]
+    if options.moments:
         u, v, _ = program.physical.edges()
-        edges_phys = np.stack([u, v])
+        inv = inverse(perm)
         edges = np.stack([inv[u], inv[v]]).astype(np.int32)
     else:
-        edges_phys = None
         edges = np.zeros((2, 0), dtype=np.int32)
-    out = (np.zeros((R, S if store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
-           np.zeros((R, n if moments else 0)), np.zeros((R, edges.shape[1])))
-    sched = np.array([schedule.burn_in, S, schedule.thin, MODES[mode]], dtype=np.int64)
+    out = (np.zeros((R, S if options.store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
+           np.zeros((R, n if options.moments else 0)), np.zeros((R, edges.shape[1])))
+    sched = make_schedule_vector(schedule.burn_in, S, schedule.thin, MODES[mode])
     graph = (indptr, indices, weights, h)
     if layout == "single":
-        kernel, layout_arrays = _run_single, colour_ptr
+        step = _single_kernel(graph, colour_ptr, float(schedule.beta), state, schedule.seed, sched, edges, out)
     else:
-        kernel = _run_replica_major
-        layout_arrays = program_cached(program, "sell_layout", 2 * LANES,
-                                       lambda: sell_layout(indptr, indices, weights, colour_ptr, 2 * LANES))
-    wall = kernel(graph, layout_arrays, float(schedule.beta), state, schedule.seed, sched, edges, out)
-    out_states, out_energies, sum_m, sum_mm = out
-    out_energies += program.physical.offset
+        sell = program_cached(program, "sell_layout", 2 * LANES,
+                              lambda: sell_layout(indptr, indices, weights, colour_ptr, 2 * LANES))
+        step = _replica_major_kernel(graph, sell, float(schedule.beta), state, schedule.seed, sched, edges, out)
     sweeps = schedule.total_sweeps
-    freq_mhz = program.chip.clock.frequency_mhz
+    wall = run_windows(step, sweeps, n * R, window_sweeps=options.window_sweeps, progress=options.progress,
+                       label=mode)
+    out_states, out_energies, sum_m, sum_mm = out
     n_cycles = sweeps * (program.colouring.n_colours if mode == "chromatic" else 1)
-    timing = Timing(wall, sweeps * n * R, sweeps, simulated_ns=1e3 * n_cycles / freq_mhz)
-    return Samples(
-        states=out_states[:, :, inv] if store_states else None, energies=out_energies,
-        beta=schedule.beta, seed=schedule.seed, engine=mode, chip=program.chip.name, timing=timing,
-        mean_m=(sum_m[:, inv] / S) if moments else None,
-        mean_mm=(sum_mm / S) if moments else None, edges=edges_phys, program=program,
-        info={"n_colours": int(program.colouring.n_colours), "layout": layout})
+    return finish(program, schedule, options, engine=mode, states=out_states, energies=out_energies,
+                  order=perm, wall=wall, updates=sweeps * n * R, sweeps=sweeps,
+                  simulated_ns=1e3 * n_cycles / program.chip.clock.frequency_mhz,
+                  mean_m=(sum_m / S) if options.moments else None,
+                  mean_mm=(sum_mm / S) if options.moments else None,
+                  info={"n_colours": int(program.colouring.n_colours), "layout": layout})
+
+
+def run_layout(program, schedule, layout, *, mode="chromatic", store_states=True, moments=False, initial=None):
+    """:func:`run` with an explicit kernel layout (a shorthand for tests and benchmarks)."""
+    return run(program, schedule, EngineOptions(store_states=store_states, moments=moments, initial=initial,
+                                                layout=layout), mode=mode)

@@ -16,7 +16,7 @@ of ``burn_in`` and ``sweeps`` sweeps with thinning ``thin`` therefore
 derived times when given.
 
 Chips other than the ideal float one run their hardware datapath
-(:func:`pbitsim.compiler.hardware.build_datapath` in physical order, decided by
+(:meth:`pbitsim.compiler.program.Program.datapath` in physical order, decided by
 :func:`pbitsim.kernels.pbit_update.decide`, as in the chromatic datapath
 engine): fixed-point inputs as exact integer sums, tables, ``k``-bit words,
 LFSRs, device variation, stuck p-bits (set at time 0, never updated) and
@@ -38,16 +38,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compiler.hardware import build_datapath, lfsr_states
+from ..compiler.seeding import lfsr_states
 from ..errors import PbitsimError
 from ..kernels import pbit_update as D
 from ..kernels import event as K
 from ..kernels.event_queue import alias_table
-from ..samples import Samples, Timing
+from .epilogue import finish
+from .options import QUEUES, READS, EngineOptions
 from .timing import TimingSpec, timing_from_program, validate_timing
 from .schedule import initial_states, replica_streams
 
-QUEUES = ("auto", "shortcut", "heap")
 MAX_BUFFER_BYTES = 1 << 30  # delay buffers of one replica may not exceed this
 
 
@@ -238,7 +238,7 @@ def _pbit_arrays(program, beta, graph, seed, replicas):
     if chip.is_ideal_datapath:
         return (weights, weights, h), None, np.zeros((replicas, 0), dtype=np.uint64), None
     n = program.n_physical
-    dp = build_datapath(chip, program.physical, beta, np.arange(n), chip_nodes=program.chip_nodes)
+    dp = program.datapath(beta)
     kd = dp.kernel
     keys, rows = _csr_keys(indptr, indices)
     at = _positions(_csr_keys(dp.graph.indptr, dp.graph.indices)[0], keys)   # datapath entry of each entry
@@ -272,52 +272,46 @@ def _power_of_two(name, value):
     return int(value)
 
 
-def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_period_ns=None,
-        burn_in_ns=None, store_states=True, moments=False, initial=None, record_flips=False,
-        queue="auto", reads="auto", hist_size=None, fifo_size=None):
+def run(program, schedule, options=None, *, mode=None):
     """Run the event kernel on ``program`` and return :class:`Samples` (physical order).
 
     Parameters
     ----------
     mode : "asynchronous" or "clocked", optional
         Event sources; default the chip's ``[clock] mode``.
-    timing : TimingSpec, optional
-        Hand-made timing (default: drawn from the chip, see :mod:`pbitsim.engines.timing`).
-    duration_ns, sample_period_ns, burn_in_ns : float, optional
-        Override the window derived from ``schedule`` (see the module docstring).
-    moments : bool
-        Accumulate ``<m_i>`` and edge ``<m_u m_v>`` over the samples (``mean_m``, ``mean_mm``).
-    record_flips : bool
-        Put a :class:`FlipLog` of every flip into ``info["flip_log"]``.
-    queue : "auto", "shortcut" or "heap"
-        ``O(1)`` event sources (Poisson superposition; a replayed period for a clock without
-        jitter) or the binary heap; "auto" takes the shortcut whenever it is exact.
-    reads : "auto" or "history"
-        Input reads: the fastest exact method (auto) or always the ring buffers (a cross-check).
-        Non-ideal chips run their hardware datapath (module docstring); ``info["datapath"]``
-        then holds the quantization report.
-    hist_size, fifo_size : int, optional
-        Initial ring-buffer / FIFO lengths (powers of two); grown automatically on overflow.
+    options : EngineOptions, optional
+        ``options.event`` (:class:`~pbitsim.engines.options.EventOptions`): hand-made ``timing``
+        (default drawn from the chip, :mod:`pbitsim.engines.timing`); ``duration_ns``,
+        ``sample_period_ns``, ``burn_in_ns`` overriding the window derived from ``schedule``
+        (module docstring); ``record_flips`` (a :class:`FlipLog` in ``info["flip_log"]``);
+        ``queue`` ("auto", "shortcut" or "heap": ``O(1)`` event sources where exact, or the binary
+        heap); ``reads`` ("auto" or "history": the fastest exact input reads, or always the ring
+        buffers, a cross-check); ``hist_size``, ``fifo_size`` (initial ring-buffer / FIFO lengths,
+        powers of two, grown on overflow).  ``options.moments`` accumulates ``<m_i>`` and edge
+        ``<m_u m_v>`` over the samples.  Non-ideal chips run their hardware datapath (module
+        docstring); ``info["datapath"]`` then holds the quantization report.
     """
+    options = EngineOptions() if options is None else options
+    ev = options.event
     n, R = program.n_physical, schedule.replicas
     if n == 0:
         raise PbitsimError("the model has no spins: nothing to simulate")
-    if timing is None:
+    if ev.timing is None:
         timing = timing_from_program(program, mode)
     else:
-        timing = validate_timing(timing, n, int(program.physical.J.nnz))
-    win = make_window(schedule, timing.sweep_ns, duration_ns=duration_ns,
-                      sample_period_ns=sample_period_ns, burn_in_ns=burn_in_ns)
-    if reads not in ("auto", "history"):
-        raise PbitsimError(f"reads must be 'auto' or 'history', got {reads!r}")
-    read = _read_mode(program, timing) if reads == "auto" else K.READ_HISTORY
-    src, source, source_name = _source(timing, queue)
+        timing = validate_timing(ev.timing, n, int(program.physical.J.nnz))
+    win = make_window(schedule, timing.sweep_ns, duration_ns=ev.duration_ns,
+                      sample_period_ns=ev.sample_period_ns, burn_in_ns=ev.burn_in_ns)
+    if ev.reads not in READS:
+        raise PbitsimError(f"reads must be 'auto' or 'history', got {ev.reads!r}")
+    read = _read_mode(program, timing) if ev.reads == "auto" else K.READ_HISTORY
+    src, source, source_name = _source(timing, ev.queue)
     delay_window = timing.max_delay_ns / timing.min_update_interval_ns
     buf = _Buffers(
-        hist=_power_of_two("hist_size", hist_size) if hist_size is not None else history_size(timing),
-        fifo=(_power_of_two("fifo_size", fifo_size) if fifo_size is not None
+        hist=_power_of_two("hist_size", ev.hist_size) if ev.hist_size is not None else history_size(timing),
+        fifo=(_power_of_two("fifo_size", ev.fifo_size) if ev.fifo_size is not None
               else _pow2_at_least(64.0 + n * (1.0 + delay_window))),
-        log=int(1.2 * _expected_updates(timing, win.end_ns) + 100) if record_flips else 0)
+        log=int(1.2 * _expected_updates(timing, win.end_ns) + 100) if ev.record_flips else 0)
     indptr, indices, weights = program.physical.csr()
     h = program.physical.h.astype(np.float64)
     rates = 1.0 / timing.neuron_time_ns
@@ -329,10 +323,11 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         schedule.beta, win.burn_in_ns, win.sample_period_ns, win.end_ns, rates.sum(), timing.period_ns,
         timing.jitter_ns, timing.response_time_ns, timing.max_delay_ns, timing.sweep_ns)
     shared_lfsr = dp is not None and program.chip.rng.kind == "lfsr" and bool(program.chip.rng.shared)
-    init = initial_states(n, R, schedule.seed, initial)
+    init = initial_states(n, R, schedule.seed, options.initial)
     if dp is not None:  # stuck p-bits show their value from time 0 on
         stuck = dp.kernel.stuck
         init[:, stuck != 0] = stuck[stuck != 0]
+    moments = options.moments
     edges = np.stack(program.physical.edges()[:2]).astype(np.int32) if moments else np.zeros((2, 0), np.int32)
     S = win.n_samples
     while True:
@@ -341,7 +336,7 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
                  K.I_SHARED_LFSR]] = (src, S, read, timing.equal_rates, buf.hist, buf.fifo, shared_lfsr)
         state = init.copy()
         lfsr = lfsr0.copy()
-        out = (np.zeros((R, S if store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
+        out = (np.zeros((R, S if options.store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
                np.zeros((R, K.N_STATS)))
         mom = (edges, np.zeros((R, n if moments else 0)), np.zeros((R, edges.shape[1])))
         log = (np.zeros((R, buf.log)), np.zeros((R, buf.log), dtype=np.int32),
@@ -351,22 +346,19 @@ def run(program, schedule, *, mode=None, timing=None, duration_ns=None, sample_p
         t0 = time.perf_counter()
         K.run_events(graph, inputs, pbit, source, fparams, iparams, state, rng, lfsr, out, mom, log)
         wall = time.perf_counter() - t0
-        if not buf.grow(out[2], timing, n, record_flips):
+        if not buf.grow(out[2], timing, n, ev.record_flips):
             break
     info = _info(program, timing, win, out[2], wall, source_name, read, buf.hist, R)
     if dp is not None:
         info["datapath"] = dict(dp.report)
         if shared_lfsr:
             info["lfsr_shared_tick_ns"] = timing.sweep_ns
-    if record_flips:
+    if ev.record_flips:
         info["flip_log"] = FlipLog(*log, out[2][:, K.ST_FLIPS].astype(np.int64), init)
-    return Samples(
-        states=out[0] if store_states else None, energies=out[1] + program.physical.offset,
-        beta=schedule.beta, seed=schedule.seed, chip=program.chip.name,
-        engine=f"event-{timing.mode}" + ("" if dp is None else "+datapath"),
-        timing=Timing(wall, info["events"], int(round(win.end_ns / timing.sweep_ns)), simulated_ns=win.end_ns),
-        mean_m=mom[1] / S if moments else None, mean_mm=mom[2] / S if moments else None,
-        edges=edges.astype(np.int64) if moments else None, program=program, info=info)
+    return finish(program, schedule, options, engine=f"event-{timing.mode}" + ("" if dp is None else "+datapath"),
+                  states=out[0], energies=out[1], wall=wall, updates=info["events"],
+                  sweeps=int(round(win.end_ns / timing.sweep_ns)), simulated_ns=win.end_ns,
+                  mean_m=mom[1] / S if moments else None, mean_mm=mom[2] / S if moments else None, info=info)
 
 
 def _warm_up(graph, inputs, pbit, source, fparams, iparams, state, lfsr, out, mom, log):

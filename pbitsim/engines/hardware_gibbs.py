@@ -11,20 +11,21 @@ same seed, energies equal to rounding); every other chip runs the generic
 from __future__ import annotations
 
 import copy
-import time
 
 import numpy as np
 
-from ..compiler.hardware import build_datapath, lfsr_states
+from ..compiler.seeding import datapath_streams
 from ..errors import ChipSpecError
 from ..kernels import pbit_update as K
 from ..kernels import datapath_fast as F
 from ..kernels.chromatic_datapath import run_datapath
 from ..kernels.fixed_point import OVERFLOW_SATURATE
-from ..samples import Samples, Timing
-from .schedule import initial_states, program_cached, replica_streams
+from ..kernels.run_window import S_FROM, S_TO, make_schedule_vector
+from .chunked import run_windows
+from .epilogue import finish, keep_states
+from .options import KERNELS, EngineOptions
+from .schedule import initial_states, program_cached
 
-KERNELS = ("auto", "fast", "generic")
 #: largest decision table (entries) of the fast kernel
 MAX_TABLE = 1 << 16
 
@@ -144,10 +145,14 @@ def fast_datapath(dp):
                           kd.slot, kd.off)
 
 
-def run(program, schedule, *, mode="chromatic", store_states=True, initial=None, kernel="auto"):
-    """Run ``program`` through its chip's datapath; ``kernel`` ``"auto"`` (fast when possible),
-    ``"fast"`` (error when the chip needs the generic kernel) or ``"generic"``."""
-    chip = program.chip
+def run(program, schedule, options=None, *, mode="chromatic"):
+    """Run ``program`` through its chip's datapath and return :class:`Samples`.
+
+    ``options.kernel`` (:class:`~pbitsim.engines.options.EngineOptions`): ``"auto"`` (fast when
+    possible), ``"fast"`` (error when the chip needs the generic kernel) or ``"generic"``.
+    """
+    options = EngineOptions() if options is None else options
+    chip, kernel = program.chip, options.kernel
     if kernel not in KERNELS:
         raise ChipSpecError(f"unknown datapath kernel {kernel!r}; allowed: {', '.join(KERNELS)}")
     if mode == "sequential" and chip.clock.scan == "random":
@@ -155,35 +160,31 @@ def run(program, schedule, *, mode="chromatic", store_states=True, initial=None,
                             "ideal float datapath")
     order, colour_ptr = program_cached(program, ("phases", mode), None, lambda: phase_schedule(program, mode))
     beta = schedule.beta
-    dp = program_cached(program, ("datapath", mode), beta, lambda: build_datapath(
-        chip, program.physical, beta, order, chip_nodes=program.chip_nodes))
+    dp = program.datapath(beta, order)
     fk = program_cached(program, ("fast", mode), beta, lambda: fast_datapath(dp)) if kernel != "generic" else None
     if kernel == "fast" and fk is None:
         raise ChipSpecError(f"chip {chip.name!r}: the fast datapath kernel needs fixed point without analog "
                             "effects or stuck p-bits and a small decision table")
     n, R, S = program.n_physical, schedule.replicas, schedule.n_samples
-    state = initial_states(n, R, schedule.seed, initial)[:, order].copy()
-    stuck = dp.kernel.stuck
-    state[:, stuck != 0] = stuck[stuck != 0]
-    rng = replica_streams(schedule.seed, R)
-    lfsr = lfsr_states(dp, schedule.seed, R, chip)
-    out_states = np.zeros((R, S if store_states else 0, n), dtype=np.int8)
+    state, rng, lfsr = datapath_streams(dp, chip, schedule.seed, initial_states(n, R, schedule.seed, options.initial))
+    out_states = np.zeros((R, S if keep_states(options) else 0, n), dtype=np.int8)
     out_energies = np.zeros((R, S))
-    sched = np.array([schedule.burn_in, S, schedule.thin], dtype=np.int64)
-    t0 = time.perf_counter()
-    if fk is None:
-        run_datapath(dp.graph, dp.kernel, colour_ptr, state, rng, lfsr, sched, out_states, out_energies)
-    else:
-        F.run_datapath_fast(dp.graph, fk, colour_ptr, state, rng, lfsr, sched, out_states, out_energies)
-    wall = time.perf_counter() - t0
-    out_energies += program.physical.offset
-    inv = np.empty(n, dtype=np.int64)
-    inv[order] = np.arange(n)
+    sched = make_schedule_vector(schedule.burn_in, S, schedule.thin)
+    carry = np.zeros((R, 3))
+
+    def step(g0, g1):
+        sched[S_FROM], sched[S_TO] = g0, g1
+        if fk is None:
+            run_datapath(dp.graph, dp.kernel, colour_ptr, state, rng, lfsr, sched, out_states, out_energies)
+        else:
+            F.run_datapath_fast(dp.graph, fk, colour_ptr, state, rng, lfsr, sched, out_states, out_energies, carry)
+
     sweeps = schedule.total_sweeps
+    wall = run_windows(step, sweeps, n * R, window_sweeps=options.window_sweeps, progress=options.progress,
+                       label=f"{mode}+datapath")
     n_phases = colour_ptr.shape[0] - 1
-    timing = Timing(wall, sweeps * n * R, sweeps, simulated_ns=1e3 * sweeps * n_phases / chip.clock.frequency_mhz)
     info = {"datapath": copy.deepcopy(dp.report), "n_phases": int(n_phases),
             "kernel": "generic" if fk is None else "fast"}
-    return Samples(states=out_states[:, :, inv] if store_states else None, energies=out_energies,
-                   beta=schedule.beta, seed=schedule.seed, engine=f"{mode}+datapath", chip=chip.name,
-                   timing=timing, program=program, info=info)
+    return finish(program, schedule, options, engine=f"{mode}+datapath", states=out_states, energies=out_energies,
+                  order=order, wall=wall, updates=sweeps * n * R, sweeps=sweeps,
+                  simulated_ns=1e3 * sweeps * n_phases / chip.clock.frequency_mhz, info=info)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import PbitsimError
-from ..kernels.rng import resolve_seed, seed_streams
+from ..compiler import seeding
+from ..kernels.rng import resolve_seed
 
 
 @dataclass(frozen=True)
@@ -80,16 +81,12 @@ def initial_states(n, replicas, seed, initial=None):
             raise PbitsimError(f"initial states must be ±1 with shape ({n},) or ({replicas}, {n}), "
                                f"got shape {np.shape(initial)}")
         return np.ascontiguousarray(init, dtype=np.int8).copy()
-    out = np.empty((replicas, n), dtype=np.int8)
-    for r in range(replicas):
-        g = np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, r, 0x5EED])
-        out[r] = np.where(g.random(n) < 0.5, 1, -1)
-    return out
+    return seeding.initial_spins(n, replicas, seed)
 
 
 def replica_streams(seed, replicas):
     """One xoroshiro128+ stream per replica (uint64, (replicas, 2))."""
-    return seed_streams(seed, replicas)
+    return seeding.replica_streams(seed, replicas)
 
 
 def program_cached(program, slot, tag, build):

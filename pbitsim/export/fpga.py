@@ -12,8 +12,8 @@ requested format)::
     pbit_params.h        #defines and const arrays of every table (golden vectors excluded)
     logical.npz          the logical model (host software; read_export rebuilds the Program)
 
-The datapath is :func:`pbitsim.compiler.hardware.build_datapath` at physical beta
-``beta * program.beta_factor`` in colour order; the format is documented in
+The datapath is the program's own (:meth:`Program.datapath`) at physical beta
+``program.physical_beta(beta)`` in colour order; the format is documented in
 ``docs/fpga_export.md``.
 """
 from __future__ import annotations
@@ -23,14 +23,14 @@ import os
 
 import numpy as np
 
-from ..compiler.hardware import build_datapath, lfsr_states
+from ..compiler.seeding import lfsr_states
 from ..engines.schedule import checked_beta
 from ..errors import ChipSpecError, PbitsimError
 from ..compiler.program import Program
 from .c_header import render_header
 from .directory import check_target, write_directory
 from .formats import RENDERERS, check_formats
-from .golden import golden_dict, run_golden
+from .golden import golden_dict, run_golden, state_word
 from .manifest import (ADDRESS_ORDER, CONVENTIONS, FORMAT_NAME, FORMAT_VERSION, datapath_section,
                        header_defines, json_safe)
 from .tables import Table, program_tables
@@ -85,8 +85,6 @@ def _program_section(program) -> dict:
 
 
 def _golden_tables(gv, lfsr_width):
-    from .golden import state_word
-
     n = gv.states.shape[1]
     return [Table("golden_states", [state_word(s) for s in gv.states], max(n, 1), False,
                   "state after phase t (row 0 = initial); bit a = address a, 1 = spin +1",
@@ -99,15 +97,15 @@ def _golden_tables(gv, lfsr_width):
 def prepare_export(program, *, beta=1.0, seed=0, golden_phases=DEFAULT_GOLDEN_PHASES):
     """Everything an export writes, in memory: ``(tables, manifest, golden_vectors, golden_json)``."""
     if not isinstance(program, Program):
-        raise PbitsimError(f"export_fpga needs a Program (place_model or compile), got {type(program).__name__}")
+        raise PbitsimError(f"export_fpga needs a Program (pbitsim.compile), got {type(program).__name__}")
     beta, seed, golden_phases = _check_args(beta, seed, golden_phases)
     chip = program.chip
     check_exportable(chip)
     if program.n_physical == 0:
         raise PbitsimError("the program has no p-bits; nothing to export")
     order, colour_ptr = program.colouring.order()
-    physical_beta = beta * program.beta_factor
-    dp = build_datapath(chip, program.physical, physical_beta, order, chip_nodes=program.chip_nodes)
+    physical_beta = program.physical_beta(beta)
+    dp = program.datapath(physical_beta, order)
     seeds = lfsr_states(dp, seed, 1, chip)[0]
     tables = program_tables(program, dp, colour_ptr, seeds)
     gv = run_golden(dp, colour_ptr, chip, seed, golden_phases)

@@ -9,8 +9,8 @@ cached-sum form, and the tests check that the two agree.
 
 Conventions: a state is a word whose bit ``a`` is p-bit address ``a``
 (bit 0 = address 0), bit 1 = spin +1, bit 0 = spin -1.  Row 0 is the
-initial state (``initial_states(n, 1, seed)`` in colour order, stuck p-bits
-forced to their value); row ``t`` is the state after phase ``t``; phase
+initial state (:func:`pbitsim.compiler.seeding.initial_spins` ``(n, 1, seed)`` in
+colour order, stuck p-bits forced to their value: :func:`pbitsim.compiler.seeding.datapath_streams`); row ``t`` is the state after phase ``t``; phase
 ``t`` (1-based) updates colour ``(t - 1) mod n_colours``.  A shared LFSR is
 advanced at the start of every sweep, i.e. before each phase of colour 0.
 """
@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compiler.hardware import lfsr_states
-from ..engines.schedule import initial_states, replica_streams
+from ..compiler.seeding import datapath_streams, initial_spins
 from ..kernels.chromatic_datapath import _phase
 from ..kernels.pbit_update import LFSR_SHARED, RNG_KIND, RNG_LFSR, advance_shared
 from .formats import pack_bits, unpack_bits
@@ -80,12 +79,7 @@ class GoldenVectors:
 def run_golden(datapath, colour_ptr, chip, seed, n_phases) -> GoldenVectors:
     """Golden vectors of ``datapath`` (built in colour order) for run seed ``seed``."""
     n = datapath.graph.h.shape[0]
-    order = datapath.order
-    state = initial_states(n, 1, seed)[:, order].copy()
-    stuck = datapath.kernel.stuck
-    state[:, stuck != 0] = stuck[stuck != 0]
-    rng = replica_streams(seed, 1)
-    lfsr = lfsr_states(datapath, seed, 1, chip)
+    state, rng, lfsr = datapath_streams(datapath, chip, seed, initial_spins(n, 1, seed))
     K = int(n_phases) if len(colour_ptr) > 1 else 0
     out_states = np.zeros((K + 1, n), dtype=np.int8)
     out_lfsr = np.zeros((K + 1, lfsr.shape[1]), dtype=np.uint64)

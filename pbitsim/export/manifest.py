@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels import pbit_update as K
 from .tables import code_shifts, q_name
 
 FORMAT_NAME = "pbitsim-fpga-export"
@@ -36,8 +37,6 @@ def _fmt_dict(fmt, **extra):
 
 def datapath_section(dp, chip) -> dict:
     """Fixed-point formats, accumulator, activation and RNG rules of datapath ``dp``."""
-    from ..kernels import pbit_update as K
-
     F, wshift, bshift = code_shifts(dp)
     cfg = dp.kernel.cfg
     af, p, r = dp.acc_format, chip.pbit, chip.rng

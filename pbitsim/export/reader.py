@@ -20,8 +20,10 @@ from ..chip.spec import chip_from_dict
 from ..compiler.colouring import Colouring, validate_colouring
 from ..errors import PbitsimError
 from ..models import RBM, IsingModel, load_model
+from ..compiler.chains import Chains
 from ..compiler.program import Program
 from .formats import FORMATS, from_words, parse_mif, parse_words
+from .fpga import prepare_export
 from .golden import GoldenVectors, golden_from_dict
 from .manifest import FORMAT_NAME, FORMAT_VERSION
 
@@ -135,14 +137,11 @@ def _logical(out_dir, prog, physical):
 
 
 def _chain_kwargs(prog):
-    """Chains and chain strength, when both the export and this pbitsim's Program have them."""
-    names = {f.name for f in dataclasses.fields(Program)}
+    """Chains and chain strength, when the export has them (exports of earlier versions may not)."""
     out = {}
-    if "chains" in prog and "chains" in names:
-        from ..compiler.program import Chains
-
+    if "chains" in prog:
         out["chains"] = Chains(prog["chains"]["ptr"], prog["chains"]["members"])
-    if "chain_strength" in prog and "chain_strength" in names:
+    if "chain_strength" in prog:
         out["chain_strength"] = float(prog["chain_strength"])
     return out
 
@@ -188,8 +187,6 @@ def _read_export(out_dir, fmt, verify):
 
 def verify_tables(program, manifest, tables):
     """Raise unless re-exporting ``program`` reproduces ``tables`` (read from an export) exactly."""
-    from .fpga import prepare_export
-
     again, _, _, _ = prepare_export(program, beta=manifest["beta"], seed=manifest["seed"],
                                     golden_phases=manifest["golden"]["n_phases"])
     if set(again) != set(tables):

@@ -40,7 +40,8 @@ Array conventions
   matrix ``J`` (int64 (n+1,), int32 (nnz,), float64 (nnz,); both directions
   stored, sorted columns) and fields float64 (n,).
 - ``colour_ptr`` int64 (n_colours+1,).
-- ``schedule`` int64 (4,): ``(burn_in, n_samples, thin, mode)``, mode 0 =
+- ``schedule`` int64 (N_SCHEDULE,): :mod:`pbitsim.kernels.run_window` (burn-in,
+  samples, thin, the window of sweeps this call runs); ``schedule[S_MODE]`` 0 =
   chromatic, 1 = naive parallel.
 - ``edges`` int32 (2, n_edges): upper-triangle pairs for the running moments.
 - ``out`` tuple ``(out_states, out_energies, sum_m, sum_mm)``: int8
@@ -55,6 +56,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from .activation import _CLAMP, _P, _Q
+from .run_window import S_FROM, S_MODE, S_N_SAMPLES, S_TO, unit_length, window_start
 
 _U32_SCALE = 1.0 / 2147483648.0  # 2^-31
 _PREFETCH_AHEAD = 4  # flips whose coupling rows are requested before they are applied
@@ -194,9 +196,8 @@ def colour_pass(graph, a, b, beta, s, f, d, flips, lanes, u):
 
 
 @njit(cache=True)
-def sweeps(graph, colour_ptr, beta, s, f, d, flips, lanes, u, n_sweeps, naive):
-    """``n_sweeps`` sweeps of one replica; returns the energy change (NaN if ``naive``)."""
-    de = 0.0
+def sweeps(graph, colour_ptr, beta, s, f, d, flips, lanes, u, n_sweeps, naive, de):
+    """``n_sweeps`` sweeps of one replica; returns ``de`` plus the energy change (NaN if ``naive``)."""
     n_phases = colour_ptr.shape[0] - 1
     for _ in range(n_sweeps):
         for c in range(n_phases):
@@ -205,42 +206,67 @@ def sweeps(graph, colour_ptr, beta, s, f, d, flips, lanes, u, n_sweeps, naive):
 
 
 @njit(cache=True, parallel=True)
-def run_chromatic(graph, colour_ptr, beta, state, rng, schedule, edges, out):
-    """Single-chain layout: burn in, then a sample every ``thin`` sweeps, replicas in parallel.
+def run_chromatic(graph, colour_ptr, beta, state, rng, schedule, edges, out, carry):
+    """Single-chain layout: the sweeps of ``schedule``'s window, replicas in parallel.
 
-    ``state`` int8 (R, n) start states (overwritten with the final ones);
-    ``rng`` uint64 (R, 2, L) lane streams of each replica (advanced).  Mode 1
-    (naive parallel) must come with ``colour_ptr = [0, n]``.
+    ``state`` int8 (R, n) states (overwritten with the states at the window's
+    end); ``rng`` uint64 (R, 2, L) lane streams of each replica (advanced).
+    ``carry`` = ``(fields float64 (R, n + C), acc float64 (R, 2))``: the cached
+    inputs and ``(E, dE of the unfinished unit)`` of each replica, written at
+    the window's end and read by the next window (set up when the window starts
+    at sweep 0).  Mode 1 (naive parallel) must come with ``colour_ptr = [0, n]``.
     """
     h = graph[3]
-    burn_in, n_samples, thin, naive = schedule[0], schedule[1], schedule[2], schedule[3] == 1
+    n_samples, naive = schedule[S_N_SAMPLES], schedule[S_MODE] == 1
+    g0, g1 = schedule[S_FROM], schedule[S_TO]
     out_states, out_energies, sum_m, sum_mm = out
+    fields, acc = carry
     n = h.shape[0]
     C = 2 * rng.shape[2]
     for r in prange(state.shape[0]):
         s = np.zeros(n + C)
-        f = np.zeros(n + C)
+        f = np.zeros(n + C)  # a local copy of the carried fields (the hot loops see a fresh array)
         d = np.zeros(n + C)
         u = np.zeros(n + C)
         flips = np.empty(n, dtype=np.int32)
         lanes = rng[r]
         for i in range(n):
             s[i] = state[r, i]
-        compute_fields(graph[0], graph[1], graph[2], h, s, f)
-        e = energy_from_fields(h, s, f)
-        for t in range(n_samples + 1):
-            steps = burn_in if t == 0 else thin
-            e += sweeps(graph, colour_ptr, beta, s, f, d, flips, lanes, u, steps, naive)
+        if g0 == 0:
+            compute_fields(graph[0], graph[1], graph[2], h, s, f)
+            acc[r, 0] = energy_from_fields(h, s, f)
+            acc[r, 1] = 0.0
+        else:
+            for i in range(n + C):
+                f[i] = fields[r, i]
+        e, de = acc[r, 0], acc[r, 1]
+        t, done = window_start(schedule)
+        g = g0
+        while t <= n_samples:
+            steps = unit_length(schedule, t)
+            k = min(steps - done, g1 - g)
+            de = sweeps(graph, colour_ptr, beta, s, f, d, flips, lanes, u, k, naive, de)
+            g += k
+            done += k
+            if done < steps:
+                break
+            e += de
+            de = 0.0
             if naive:
                 e = energy_from_fields(h, s, f)
-            if t == 0:
-                continue
-            out_energies[r, t - 1] = e
-            if out_states.shape[1] > 0:
-                for i in range(n):
-                    out_states[r, t - 1, i] = np.int8(s[i])
-            if sum_m.shape[1] > 0:
-                record_moments(s, edges[0], edges[1], sum_m[r], sum_mm[r])
+            if t > 0:
+                out_energies[r, t - 1] = e
+                if out_states.shape[1] > 0:
+                    for i in range(n):
+                        out_states[r, t - 1, i] = np.int8(s[i])
+                if sum_m.shape[1] > 0:
+                    record_moments(s, edges[0], edges[1], sum_m[r], sum_mm[r])
+            t += 1
+            done = 0
+        acc[r, 0] = e
+        acc[r, 1] = de
+        for i in range(n + C):
+            fields[r, i] = f[i]
         for i in range(n):
             state[r, i] = np.int8(s[i])
 
@@ -307,17 +333,18 @@ def colour_pass_replica_major(h, sell, c, beta, sb, lanes, u, acc, e):
 
 
 @njit(cache=True, parallel=True)
-def run_chromatic_replica_major(graph, sell, beta, blocks, rng, schedule, edges, out):
+def run_chromatic_replica_major(graph, sell, beta, blocks, rng, schedule, edges, out, energy):
     """Replica-major layout (chromatic mode only): blocks of ``RB`` replicas in parallel.
 
     ``blocks`` int8 (B, n + 1, RB): block ``b`` column ``q`` is replica
     ``b*RB + q`` (row ``n`` must be zero; replicas ``>= R`` are padding and not
     reported); ``rng`` uint64 (B, 2, L, RB).  ``graph``, ``schedule``,
     ``edges`` and ``out`` as for :func:`run_chromatic` (outputs indexed by
-    replica, so nothing is transposed afterwards).
+    replica, so nothing is transposed afterwards); ``energy`` float64 (B, RB)
+    the carried energies (set up when the window starts at sweep 0).
     """
     indptr, indices, weights, h = graph
-    burn_in, n_samples, thin = schedule[0], schedule[1], schedule[2]
+    n_samples, g0, g1 = schedule[S_N_SAMPLES], schedule[S_FROM], schedule[S_TO]
     out_states, out_energies, sum_m, sum_mm = out
     n = h.shape[0]
     R = out_energies.shape[0]
@@ -329,28 +356,37 @@ def run_chromatic_replica_major(graph, sell, beta, blocks, rng, schedule, edges,
         lanes = rng[blk]
         u = np.empty((C, RB))
         acc = np.empty((C, RB))
-        e = np.zeros(RB)
+        e = energy[blk]
         s = np.empty(n)
         f = np.empty(n)
-        for q in range(RB):  # exact start energies, as in the single-chain layout
-            for i in range(n):
-                s[i] = sb[i, q]
-            compute_fields(indptr, indices, weights, h, s, f)
-            e[q] = energy_from_fields(h, s, f)
-        for t in range(n_samples + 1):
-            steps = burn_in if t == 0 else thin
-            for _ in range(steps):
+        if g0 == 0:
+            for q in range(RB):  # exact start energies, as in the single-chain layout
+                for i in range(n):
+                    s[i] = sb[i, q]
+                compute_fields(indptr, indices, weights, h, s, f)
+                e[q] = energy_from_fields(h, s, f)
+        t, done = window_start(schedule)
+        g = g0
+        while t <= n_samples:
+            steps = unit_length(schedule, t)
+            k = min(steps - done, g1 - g)
+            for _ in range(k):
                 for c in range(n_colours):
                     colour_pass_replica_major(h, sell, c, beta, sb, lanes, u, acc, e)
-            if t == 0:
-                continue
-            for q in range(min(RB, R - blk * RB)):
-                r = blk * RB + q
-                out_energies[r, t - 1] = e[q]
-                if out_states.shape[1] > 0:
-                    for i in range(n):
-                        out_states[r, t - 1, i] = sb[i, q]
-                if sum_m.shape[1] > 0:
-                    for i in range(n):
-                        s[i] = sb[i, q]
-                    record_moments(s, edges[0], edges[1], sum_m[r], sum_mm[r])
+            g += k
+            done += k
+            if done < steps:
+                break
+            if t > 0:
+                for q in range(min(RB, R - blk * RB)):
+                    r = blk * RB + q
+                    out_energies[r, t - 1] = e[q]
+                    if out_states.shape[1] > 0:
+                        for i in range(n):
+                            out_states[r, t - 1, i] = sb[i, q]
+                    if sum_m.shape[1] > 0:
+                        for i in range(n):
+                            s[i] = sb[i, q]
+                        record_moments(s, edges[0], edges[1], sum_m[r], sum_mm[r])
+            t += 1
+            done = 0

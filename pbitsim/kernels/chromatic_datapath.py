@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from .pbit_update import FIXED, LFSR_SHARED, RNG_KIND, RNG_LFSR, advance_shared, decide
+from .run_window import S_FROM, S_N_SAMPLES, S_TO, unit_length, window_start
 
 
 @njit(cache=True)
@@ -109,8 +110,10 @@ def ideal_energy(g, s):
 
 @njit(cache=True, parallel=True)
 def run_datapath(g, dp, colour_ptr, state, rng, lfsr, schedule, out_states, out_energies):
-    """``schedule`` int64 (3,): ``(burn_in, n_samples, thin)``; outputs as in :func:`run_chromatic`."""
-    burn_in, n_samples, thin = schedule[0], schedule[1], schedule[2]
+    """The sweeps of ``schedule``'s window (:mod:`pbitsim.kernels.run_window`); outputs as in
+    :func:`pbitsim.kernels.chromatic.run_chromatic`.  Nothing but states, RNG streams and registers is
+    carried between windows (cached sums are exact integers, rebuilt from the states)."""
+    n_samples, g0, g1 = schedule[S_N_SAMPLES], schedule[S_FROM], schedule[S_TO]
     n = state.shape[1]
     store = out_states.shape[1] > 0
     fixed = dp.cfg[FIXED] != 0
@@ -121,10 +124,20 @@ def run_datapath(g, dp, colour_ptr, state, rng, lfsr, schedule, out_states, out_
         fint = np.empty(n if fixed else 0, dtype=np.int64)  # exact integer inputs, updated on flips
         if fixed:
             integer_inputs(g, dp, s, fint)
-        datapath_sweeps(g, dp, colour_ptr, s, fint, tmp, rng, r, lfsr, burn_in)
-        for t in range(n_samples):
-            datapath_sweeps(g, dp, colour_ptr, s, fint, tmp, rng, r, lfsr, thin)
-            out_energies[r, t] = ideal_energy(g, s)
-            if store:
-                for i in range(n):
-                    out_states[r, t, i] = s[i]
+        t, done = window_start(schedule)
+        gs = g0
+        while t <= n_samples:
+            steps = unit_length(schedule, t)
+            k = min(steps - done, g1 - gs)
+            datapath_sweeps(g, dp, colour_ptr, s, fint, tmp, rng, r, lfsr, k)
+            gs += k
+            done += k
+            if done < steps:
+                break
+            if t > 0:
+                out_energies[r, t - 1] = ideal_energy(g, s)
+                if store:
+                    for i in range(n):
+                        out_states[r, t - 1, i] = s[i]
+            t += 1
+            done = 0

@@ -36,6 +36,7 @@ import numpy as np
 from numba import njit, prange
 
 from .chromatic_datapath import ideal_energy
+from .run_window import S_FROM, S_N_SAMPLES, S_THIN, S_TO, unit_length, window_start
 
 # ``FastDatapath.par`` int64 entries
 P_CLIP, P_TOP_INDEX, P_RNG, P_K, P_KMASK, P_MASK, P_TOGGLE, P_WMASK, P_TOP, P_XNOR, P_STEPS, N_PAR = range(12)
@@ -184,13 +185,13 @@ def phase_flips(g, fk, a, s, fint, flips, cnt, track):
 
 
 @njit(cache=True)
-def fast_sweeps(g, fk, colour_ptr, s, work, rng, r, reg, n_sweeps, track):
-    """``n_sweeps`` sweeps of replica ``r`` (state ``s``, registers ``reg``); returns the ideal energy
-    change (0 unless ``track``).  ``work = (fint, w, flips)``: cached sums, word buffer, flip list."""
+def fast_sweeps(g, fk, colour_ptr, s, work, rng, r, reg, n_sweeps, track, de):
+    """``n_sweeps`` sweeps of replica ``r`` (state ``s``, registers ``reg``); returns ``de`` plus the ideal
+    energy change (unchanged unless ``track``).  ``work = (fint, w, flips)``: cached sums, word buffer,
+    flip list."""
     fint, w, flips = work
     par = fk.par
     shared = par[P_RNG] >= WORDS_SHARED_FIBONACCI
-    de = 0.0
     for _ in range(n_sweeps):
         if shared:
             shift_registers(par, reg)
@@ -214,10 +215,15 @@ def wide_sums(g, fk, s, fint):
 
 
 @njit(cache=True, parallel=True)
-def run_datapath_fast(g, fk, colour_ptr, state, rng, lfsr, schedule, out_states, out_energies):
+def run_datapath_fast(g, fk, colour_ptr, state, rng, lfsr, schedule, out_states, out_energies, carry):
     """Same contract as :func:`pbitsim.kernels.chromatic_datapath.run_datapath` (same states, energies
-    equal to rounding): ``schedule`` int64 ``(burn_in, n_samples, thin)``."""
-    burn_in, n_samples, thin = schedule[0], schedule[1], schedule[2]
+    equal to rounding), over ``schedule``'s window (:mod:`pbitsim.kernels.run_window`).
+
+    ``carry`` float64 (R, 3): the tracked energy, the energy change of the
+    unfinished unit and the sweeps since the last resync, per replica (set up
+    when the window starts at sweep 0).
+    """
+    n_samples, thin, g0, g1 = schedule[S_N_SAMPLES], schedule[S_THIN], schedule[S_FROM], schedule[S_TO]
     n = state.shape[1]
     store = out_states.shape[1] > 0
     track = thin < TRACK_THIN
@@ -231,16 +237,33 @@ def run_datapath_fast(g, fk, colour_ptr, state, rng, lfsr, schedule, out_states,
         flips = np.empty(n, dtype=np.int32)
         wide_sums(g, fk, s, fint)
         work = (fint, w, flips)
-        fast_sweeps(g, fk, colour_ptr, s, work, rng, r, reg, burn_in, False)
-        e = ideal_energy(g, s) if track else 0.0
-        since = 0
-        for t in range(n_samples):
-            e += fast_sweeps(g, fk, colour_ptr, s, work, rng, r, reg, thin, track)
-            since += thin
-            if not track or since >= RESYNC_SWEEPS:
-                e = ideal_energy(g, s)
+        e, de, since = carry[r, 0], carry[r, 1], np.int64(carry[r, 2])
+        t, done = window_start(schedule)
+        gs = g0
+        while t <= n_samples:
+            steps = unit_length(schedule, t)
+            k = min(steps - done, g1 - gs)
+            de = fast_sweeps(g, fk, colour_ptr, s, work, rng, r, reg, k, track and t > 0, de)
+            gs += k
+            done += k
+            if done < steps:
+                break
+            if t == 0:
+                e = ideal_energy(g, s) if track else 0.0
                 since = 0
-            out_energies[r, t] = e
-            if store:
-                for i in range(n):
-                    out_states[r, t, i] = s[i]
+            else:
+                e += de
+                since += thin
+                if not track or since >= RESYNC_SWEEPS:
+                    e = ideal_energy(g, s)
+                    since = 0
+                out_energies[r, t - 1] = e
+                if store:
+                    for i in range(n):
+                        out_states[r, t - 1, i] = s[i]
+            de = 0.0
+            t += 1
+            done = 0
+        carry[r, 0] = e
+        carry[r, 1] = de
+        carry[r, 2] = since

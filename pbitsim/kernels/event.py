@@ -46,6 +46,8 @@ and are applied, in time order, before any update that comes after them.
 
 Three ways to read inputs (``iparams[I_READ]``), all exact
 ----------------------------------------------------------
+(implemented in :mod:`pbitsim.kernels.event_reads`)
+
 - :data:`READ_FRESH` (no delay, no lag, no simultaneous neighbours): cached
   inputs ``f = h + J m`` kept exact incrementally, ``O(1)`` per update and
   ``O(degree)`` per flip, as in the chromatic kernel.
@@ -113,9 +115,10 @@ from .activation import fast_tanh
 from .pbit_update import FIXED, advance_shared, decide
 from .event_queue import exponential, heap_pop, heap_push, heap_replace_top, heapify, poisson_mark, standard_normal
 from .rng import next_double
+from .event_reads import (READ_FIFO, READ_FRESH, READ_HISTORY, current_field, emit_output_change,  # noqa: F401
+                          fifo_drain, history_input, scatter_change, work_arrays)
 
 SOURCE_POISSON, SOURCE_POISSON_HEAP, SOURCE_CLOCKED, SOURCE_CLOCKED_STATIC = 0, 1, 2, 3
-READ_FRESH, READ_FIFO, READ_HISTORY = 0, 1, 2
 # fparams slots
 (F_BETA, F_T_BURN, F_SAMPLE_PERIOD, F_T_END, F_TOTAL_RATE, F_PERIOD, F_JITTER, F_RESPONSE,
  F_DELAY, F_LFSR_PERIOD) = range(10)
@@ -160,61 +163,6 @@ def shared_ticks_before(cfg, lfsr, r, t, k_tick, tick_ns):
         advance_shared(cfg, lfsr, r)
         k_tick += 1
     return k_tick
-
-
-@njit(inline="always", cache=True)
-def history_read(j, t_read, y, last, cnt, hist, mask):
-    """``y_j`` just before ``t_read`` (int64 ±1), or 0 if the ring buffer lost the needed change."""
-    v = np.int64(y[j])
-    if last[j] < t_read:  # the usual case: no change since t_read
-        return v
-    c = cnt[j]
-    b = mask + 1
-    m = c if c < b else b
-    for q in range(m):
-        if hist[j, (c - 1 - q) & mask] < t_read:
-            return v
-        v = -v
-    return np.int64(0) if c > b else v
-
-
-@njit(cache=True)
-def history_input(i, t, indptr, indices, weights, h, delay, y, last, cnt, hist, mask):
-    """``h_i + sum_j J_ij y_j(t - d_ij)`` from the ring buffers; NaN if one lost a needed change."""
-    field = h[i]
-    lost = False
-    for k in range(indptr[i], indptr[i + 1]):
-        v = history_read(indices[k], t - delay[k], y, last, cnt, hist, mask)
-        lost |= v == 0
-        field += weights[k] * v
-    return np.nan if lost else field
-
-
-@njit(cache=True)
-def history_push(j, t, value, y, last, cnt, hist, mask):
-    """Record that output ``y_j`` became ``value`` at time ``t``."""
-    hist[j, cnt[j] & mask] = t
-    cnt[j] += 1
-    last[j] = t
-    y[j] = value
-
-
-@njit(inline="always", cache=True)
-def scatter_change(indptr, indices, weights, f, j, value):
-    """Output ``y_j`` became ``value``: add ``2 value weights[k]`` to the input ``f_i`` of each neighbour
-    ``i = indices[k]`` (row ``j``; ``weights[k]`` is ``J(i <- j)``, the transpose when couplings differ)."""
-    d = 2.0 * value
-    for k in range(indptr[j], indptr[j + 1]):
-        f[indices[k]] += weights[k] * d
-
-
-@njit(cache=True)
-def current_field(indptr, indices, weights, h, s, i):
-    """``h_i + sum_j J_ij m_j`` of the current states (for the energy)."""
-    acc = h[i]
-    for k in range(indptr[i], indptr[i + 1]):
-        acc += weights[k] * s[indices[k]]
-    return acc
 
 
 @njit(cache=True)
@@ -280,59 +228,6 @@ def next_heap_event(heap_t, heap_i, size, cycle, node_time, period, jitter, cloc
         tn = t + node_time[i] * exponential(rng, r)
     heap_replace_top(heap_t, heap_i, size, tn, i)
     return t, i
-
-
-@njit(inline="always", cache=True)
-def fifo_push(fifo, t_arrive, j, value):
-    """Queue "output ``y_j`` becomes ``value`` at ``t_arrive``"; False if the ring is full."""
-    fifo_t, fifo_p, ptr = fifo
-    cap = fifo_t.shape[0]
-    if ptr[1] - ptr[0] == cap:
-        return False
-    fifo_t[ptr[1] & (cap - 1)] = t_arrive
-    fifo_p[ptr[1] & (cap - 1)] = (j + 1) * value  # p-bit and sign in one int64
-    ptr[1] += 1
-    return True
-
-
-@njit(inline="always", cache=True)
-def fifo_drain(fifo, t, indptr, indices, weights, f):
-    """Apply every queued change that arrives strictly before ``t`` to the delayed inputs ``f``."""
-    fifo_t, fifo_p, ptr = fifo
-    mask = fifo_t.shape[0] - 1
-    while ptr[0] < ptr[1] and fifo_t[ptr[0] & mask] < t:
-        q = fifo_p[ptr[0] & mask]
-        scatter_change(indptr, indices, weights, f, abs(q) - 1, 1 if q > 0 else -1)
-        ptr[0] += 1
-
-
-@njit(inline="always", cache=True)
-def emit_output_change(j, t, value, read, d0, fifo, histo):
-    """Output ``y_j`` becomes ``value`` at ``t``: onto the FIFO or into the ring buffer; False on overflow."""
-    if read == READ_FIFO:
-        return fifo_push(fifo, t + d0, j, value)
-    if read == READ_HISTORY:
-        y, last, cnt, hist = histo
-        history_push(j, t, value, y, last, cnt, hist, hist.shape[1] - 1)
-    return True
-
-
-@njit(cache=True)
-def work_arrays(indptr, indices, weights, h, s, read, fifo_size, hist_size, lagged):
-    """Per-replica buffers: inputs ``f``, FIFO ``(times, changes, [head, tail])``, ring buffers
-    ``(y, last, cnt, hist)``, catch-ups ``(pend, heap times, heap ids)``.  Unused ones are empty."""
-    n = h.shape[0]
-    f = np.empty(n if read != READ_HISTORY else 0, dtype=np.float64)
-    for i in range(f.shape[0]):  # exact inputs h + J m (= delayed inputs at t = 0)
-        f[i] = current_field(indptr, indices, weights, h, s, i)
-    size = fifo_size if read == READ_FIFO else 1
-    fifo = (np.empty(size, dtype=np.float64), np.empty(size, dtype=np.int64), np.zeros(2, dtype=np.int64))
-    n_hist = n if read == READ_HISTORY else 0
-    histo = (s.copy(), np.full(n_hist, -np.inf), np.zeros(n_hist, dtype=np.int64),
-             np.empty((n_hist, hist_size), dtype=np.float64))
-    n_resp = 2 * n + 64 if lagged else 0
-    catch = (np.full(n, np.inf), np.empty(n_resp, dtype=np.float64), np.empty(n_resp, dtype=np.int64))
-    return f, fifo, histo, catch
 
 
 @njit(cache=True)

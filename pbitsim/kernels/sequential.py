@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 from .rng import next_double
+from .run_window import S_FROM, S_MODE, S_N_SAMPLES, S_TO, unit_length, window_start
 
 
 @njit(cache=True)
@@ -49,16 +50,28 @@ def state_energy(indptr, indices, weights, h, s):
 
 @njit(cache=True, parallel=True)
 def run_sequential(indptr, indices, weights, h, beta, state, rng, schedule, out_states, out_energies):
-    """``schedule`` int64 (4,): ``(burn_in, n_samples, thin, random_scan)``; outputs as in chromatic."""
-    burn_in, n_samples, thin, random_scan = schedule[0], schedule[1], schedule[2], schedule[3]
+    """The sweeps of ``schedule``'s window (:mod:`pbitsim.kernels.run_window`; ``schedule[S_MODE]`` 1 =
+    random scan); outputs as in chromatic.  Only states and streams are carried between windows."""
+    n_samples, g0, g1 = schedule[S_N_SAMPLES], schedule[S_FROM], schedule[S_TO]
+    random_scan = schedule[S_MODE] != 0
     store = out_states.shape[1] > 0
     for rr in prange(state.shape[0]):
         r = np.int64(rr)  # signed (the prange index is unsigned): one specialisation of the helpers
         s = state[r]
-        sequential_sweeps(indptr, indices, weights, h, beta, s, rng, r, burn_in, random_scan != 0)
-        for t in range(n_samples):
-            sequential_sweeps(indptr, indices, weights, h, beta, s, rng, r, thin, random_scan != 0)
-            out_energies[r, t] = state_energy(indptr, indices, weights, h, s)
-            if store:
-                for i in range(s.shape[0]):
-                    out_states[r, t, i] = s[i]
+        t, done = window_start(schedule)
+        g = g0
+        while t <= n_samples:
+            steps = unit_length(schedule, t)
+            k = min(steps - done, g1 - g)
+            sequential_sweeps(indptr, indices, weights, h, beta, s, rng, r, k, random_scan)
+            g += k
+            done += k
+            if done < steps:
+                break
+            if t > 0:
+                out_energies[r, t - 1] = state_energy(indptr, indices, weights, h, s)
+                if store:
+                    for i in range(s.shape[0]):
+                        out_states[r, t - 1, i] = s[i]
+            t += 1
+            done = 0

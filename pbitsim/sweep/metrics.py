@@ -26,17 +26,27 @@ METRICS = {
 }
 SAMPLING = {"energy", "magnetization", "flips_per_s", "kl", "tv", "tau_int"}
 GRADIENT = {"Q", "Q_hat", "bias"}
+EXACT = {"kl", "tv", "Q", "bias"}          # need an exact reference (enumeration or a small RBM layer)
+MAX_ENUMERATED_SPINS = 20
+#: bump when what a metric means or how it is computed changes: every point key changes with it
+SEMANTICS_VERSION = 2
+
+
+def shipped_model_path(model):
+    """Path of a shipped model name (``demo_rbm``), or None for anything else."""
+    if model == "demo_rbm":
+        return os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "demo_rbm.npz")
+    return None
 
 
 def load_sweep_model(model, chip, seed):
     """The sweep's model: ``demo_rbm`` (shipped), ``spin_glass`` (on the chip graph) or an .npz path."""
     from ..models import load_model
 
-    if model == "demo_rbm":
-        path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "demo_rbm.npz")
-        return load_model(path)
+    if shipped_model_path(model):
+        return load_model(shipped_model_path(model))
     if model == "spin_glass":
-        from ..compiler.program import chip_graph
+        from ..compiler.chip_graph import chip_graph
         from ..spin_glass import random_spin_glass
 
         G = chip_graph(chip)
@@ -47,16 +57,10 @@ def load_sweep_model(model, chip, seed):
 
 
 def build_program(model, chip, seed):
-    """Compile when the mapping compiler is available, else place directly."""
-    try:
-        from ..compiler import compile_model
-    except ImportError:
-        compile_model = None
-    if compile_model is not None:
-        return compile_model(model, chip, seed=seed)
-    from ..compiler.program import place_model
+    """The point's Program: the model compiled onto the chip (``pbitsim.compile``)."""
+    from ..compiler.pipeline import compile_model
 
-    return place_model(model, chip)
+    return compile_model(model, chip, seed=seed)
 
 
 def _sampling_metrics(program, run_cfg, seed, wanted):
@@ -77,8 +81,9 @@ def _sampling_metrics(program, run_cfg, seed, wanted):
         out["flips_per_s"] = s.timing.updates_per_s
     if wanted & {"kl", "tv"}:
         n = program.n_logical
-        if n > 20:
-            raise PbitsimError(f"metrics kl/tv need a model with <= 20 spins, this one has {n}")
+        if n > MAX_ENUMERATED_SPINS:
+            raise PbitsimError(f"metrics kl/tv need a model with <= {MAX_ENUMERATED_SPINS} spins, "
+                               f"this one has {n}")
         target = exact_law(program.logical, run_cfg["beta"]).probs
         emp = empirical_distribution(logical, n)
         counts = emp * logical.reshape(-1, n).shape[0]
@@ -94,18 +99,29 @@ def _sampling_metrics(program, run_cfg, seed, wanted):
 
 
 def _gradient_metrics(model, chip, run_cfg, seed, wanted):
+    """``Q``, ``Q_hat``, ``bias`` read from the :class:`~pbitsim.analysis.snr.SNRReport` attributes."""
     from ..analysis.snr import gradient_snr
 
     rep = gradient_snr(model, chip, run_cfg["data"], estimates=run_cfg["estimates"],
                        samples_per_estimate=run_cfg["samples_per_estimate"], burn_in=run_cfg["burn_in"],
                        beta=run_cfg["beta"], seed=seed)
-    d = rep.to_dict()
     out = {}
-    for name, keys in (("Q", ("q_operational", "Q", "q")), ("Q_hat", ("q_hat", "Q_hat", "qhat")),
-                       ("bias", ("bias_sq", "bias", "bias2"))):
-        if name in wanted:
-            out[name] = next((float(d[k]) for k in keys if k in d and d[k] is not None), float("nan"))
+    if "Q_hat" in wanted:
+        out["Q_hat"] = float(rep.q_hat)
+    if wanted & {"Q", "bias"}:
+        if rep.exact is None:
+            raise PbitsimError("metrics Q/bias need the exact gradient, which this model does not have "
+                               "(an RBM with a layer of <= 20 units, or <= 20 spins)")
+        if "Q" in wanted:
+            out["Q"] = float(_field(rep.exact, "q"))
+        if "bias" in wanted:
+            out["bias"] = float(_field(rep.exact, "bias_sq"))
     return out
+
+
+def _field(section, name):
+    """``section.name`` for a report section that is an object or a mapping (no silent default)."""
+    return section[name] if isinstance(section, dict) else getattr(section, name)
 
 
 def evaluate_point(task: dict) -> dict:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ except ModuleNotFoundError:  # pragma: no cover
 
 RUN_KEYS = {"sweeps": int, "burn_in": int, "replicas": int, "beta": float, "thin": int,
             "estimates": int, "samples_per_estimate": int, "data": str}
+RUN_MIN = {"sweeps": 1, "burn_in": 0, "replicas": 1, "thin": 1, "estimates": 2, "samples_per_estimate": 1}
 RUN_DEFAULTS = {"sweeps": 2000, "burn_in": 100, "replicas": 8, "beta": 1.0, "thin": 1,
                 "estimates": 16, "samples_per_estimate": 200, "data": "digits"}
 TOP_KEYS = {"name", "chip", "model", "metrics", "repeats", "seed", "run", "grid", "zip", "points",
@@ -107,10 +109,10 @@ class SweepSpec:
         return out
 
     def point_key(self, point: SweepPoint) -> str:
-        """Hash of everything that determines a point's result (its file name in the results dir)."""
-        payload = {"chip": self.chip, "model": self.model, "metrics": sorted(self.metrics), "run": self.run,
-                   "params": [list(p) for p in point.params], "repeat": point.repeat, "seed": point.seed}
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+        """Content hash of everything that determines a point's result (see :mod:`pbitsim.sweep.keys`)."""
+        from .keys import point_keys
+
+        return point_keys(self)[point]
 
 
 def derive_seed(seed, params, repeat):
@@ -164,6 +166,14 @@ def parse_sweep(data: dict, *, source="<dict>", base_dir=".") -> SweepSpec:
         if isinstance(v, bool) or not isinstance(v, (int, float) if typ is float else typ):
             _err(src, f"[run] {k} = {v!r} must be of type {typ.__name__}")
         run[k] = typ(v)
+        if k in RUN_MIN and run[k] < RUN_MIN[k]:
+            _err(src, f"[run] {k} = {v!r} must be >= {RUN_MIN[k]}")
+        if k == "beta" and not (math.isfinite(run[k]) and run[k] > 0):
+            _err(src, f"[run] beta = {v!r} must be a finite number > 0")
+        if k == "data" and v != "digits":
+            run[k] = os.path.normpath(os.path.join(base_dir, v)) if not os.path.isabs(v) else v
+            if not os.path.isfile(run[k]):
+                _err(src, f"[run] data = {v!r}: no such file (give 'digits' or an .npz with key 'data')")
     grid = data.get("grid", {})
     zipped = data.get("zip", {})
     listed = data.get("points", [])
@@ -186,7 +196,16 @@ def parse_sweep(data: dict, *, source="<dict>", base_dir=".") -> SweepSpec:
     spec = SweepSpec(str(data.get("name", os.path.splitext(os.path.basename(source))[0])), source, chip, model,
                      tuple(metrics), repeats, seed, run, dict(grid), dict(zipped), tuple(dict(p) for p in listed))
     _validate_points(spec)
+    _check_files(spec)
     return spec
+
+
+def _check_files(spec):
+    """The model file (a path) must exist now; the chip is loaded by :func:`_validate_points`."""
+    from .metrics import shipped_model_path
+
+    if spec.model != "spin_glass" and not shipped_model_path(spec.model) and not os.path.isfile(spec.model):
+        _err(spec.source, f"model {spec.model!r}: no such file (give 'demo_rbm', 'spin_glass' or an .npz path)")
 
 
 def _validate_points(spec):

@@ -52,9 +52,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 
-from ..analysis.exact import ExactLaw, exact_law, kl_divergence, states_to_codes
+from ..analysis.exact import (ExactLaw, empirical_distribution, exact_law, kl_divergence, states_to_codes,
+                              total_variation)
 from ..models import RBM
 
 __all__ = [
@@ -67,6 +70,8 @@ __all__ = [
     "assert_seed_reproducible",
     "block_statistics",
     "histogram_check",
+    "law_test",
+    "tv_test",
     "z_scores",
 ]
 
@@ -403,3 +408,38 @@ def assert_seed_reproducible(run, model, seed=0):
     _require(a.seed == b.seed == seed, f"recorded seed {a.seed} != {seed}")
     _require(not np.array_equal(a.states, c.states), "seeds differ but the states are identical")
 
+
+# ----------------------------------------------------------------- pooled-histogram tests against any law
+# (Boltzmann or a non-ideal kernel's stationary law over state codes).  Error bars come from the spread
+# between replicas (at least ~16), floored at the binomial standard error; limits are 99.9 % quantiles of
+# the null distribution (sums of squared Student-t(R-1) variables).
+def law_test(states, law, min_count=50):
+    """``(chi2, limit)``: chi-square of the pooled histogram of ``states`` (R, S, n) against ``law``.
+
+    States with expected count ``law * N >= min_count`` are bins of their own,
+    the rest one bin.  ``z = (pooled - law) / se`` with ``se`` the replica
+    standard error; ``limit`` is what ``chi2`` stays below for a sampler of
+    ``law`` with probability 0.999 (conservative: the t tails over-cover).
+    """
+    R, S, _ = states.shape
+    N = R * S
+    codes = states_to_codes(states)
+    major = np.flatnonzero(law * N >= min_count)
+    bins = np.full(law.size, major.size)
+    bins[major] = np.arange(major.size)
+    hist = np.stack([np.bincount(bins[codes[r]], minlength=major.size + 1) / S for r in range(R)])
+    pi = np.bincount(bins, weights=law, minlength=major.size + 1)
+    se = np.maximum(hist.std(axis=0, ddof=1) / math.sqrt(R), np.sqrt(pi * (1 - pi) / N))
+    keep = se > 0
+    z = (hist.mean(axis=0)[keep] - pi[keep]) / se[keep]
+    null = (np.random.default_rng(0).standard_t(R - 1, (20_000, z.size)) ** 2).sum(axis=1)
+    return float((z ** 2).sum()), float(np.quantile(null, 0.999))
+
+
+def tv_test(states, law):
+    """``(tv, tol)``: TV of the pooled histogram to ``law`` and the 99.9 % quantile of its noise."""
+    R, S, n = states.shape
+    hist = np.stack([empirical_distribution(states[r], n) for r in range(R)])
+    se = np.maximum(hist.std(axis=0, ddof=1) / math.sqrt(R), np.sqrt(law * (1 - law) / (R * S)))
+    null = 0.5 * np.abs(np.random.default_rng(1).standard_t(R - 1, (4000, law.size)) * se).sum(axis=1)
+    return total_variation(hist.mean(axis=0), law), float(np.quantile(null, 0.999))

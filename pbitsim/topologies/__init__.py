@@ -14,18 +14,25 @@ import networkx as nx
 
 from pbitsim.errors import TopologyError
 from pbitsim.topologies._common import check_bool, check_int, check_shape
-from pbitsim.topologies.chimera import chimera_graph
-from pbitsim.topologies.edgelist import edgelist_graph
-from pbitsim.topologies.king import king_graph
-from pbitsim.topologies.lattice import lattice_graph
-from pbitsim.topologies.pegasus import pegasus_graph
-from pbitsim.topologies.random_graphs import complete_graph, random_regular_graph
-from pbitsim.topologies.zephyr import zephyr_graph
+from pbitsim.topologies.chimera import chimera_graph, chimera_size
+from pbitsim.topologies.edgelist import edgelist_graph, edgelist_size
+from pbitsim.topologies.footprint import SIZE_KEYS, TopologySize, check_topology_fits, estimate_topology
+from pbitsim.topologies.king import king_graph, king_size
+from pbitsim.topologies.lattice import lattice_graph, lattice_size
+from pbitsim.topologies.pegasus import pegasus_graph, pegasus_size
+from pbitsim.topologies.random_graphs import (
+    complete_graph,
+    complete_size,
+    random_regular_graph,
+    random_regular_size,
+)
+from pbitsim.topologies.zephyr import zephyr_graph, zephyr_size
 
 __all__ = [
     "TOPOLOGY_KINDS",
     "TOPOLOGY_KEYS",
     "TOPOLOGY_REQUIRED_KEYS",
+    "TopologySize",
     "chimera_graph",
     "complete_graph",
     "edgelist_graph",
@@ -34,6 +41,7 @@ __all__ = [
     "pegasus_graph",
     "random_regular_graph",
     "topology_graph",
+    "topology_size",
     "validate_topology_params",
     "zephyr_graph",
 ]
@@ -65,6 +73,18 @@ TOPOLOGY_REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 TOPOLOGY_KINDS: tuple[str, ...] = tuple(TOPOLOGY_KEYS)
+
+#: Each family's builder -> its closed-form ``(n_nodes, n_edges)`` (same arguments).
+SIZE_FUNCTIONS = {
+    chimera_graph: chimera_size,
+    pegasus_graph: pegasus_size,
+    zephyr_graph: zephyr_size,
+    king_graph: king_size,
+    lattice_graph: lattice_size,
+    random_regular_graph: random_regular_size,
+    complete_graph: complete_size,
+    edgelist_graph: edgelist_size,
+}
 
 
 def _edgelist_path(p: dict, base_dir) -> str:
@@ -133,11 +153,36 @@ def _checked_params(kind: str, params: dict) -> dict:
     return p
 
 
-def validate_topology_params(kind: str, params: dict, *, base_dir=None) -> None:
-    """Check a ``[topology]`` table without building the graph (raises :class:`TopologyError`)."""
+def _sized_call(kind: str, p: dict, base_dir, memory_bytes=None):
+    """:func:`_checked_call`, then refuse a graph that cannot fit in memory; returns ``(builder, args)``."""
+    builder, args = _checked_call(kind, p, base_dir)
+    size = estimate_topology(kind, builder, args)
+    check_topology_fits(size, p[SIZE_KEYS[kind]], memory_bytes=memory_bytes)
+    return builder, args
+
+
+def topology_size(kind: str, params: dict, *, base_dir=None) -> TopologySize:
+    """Node/edge counts and estimated memory of a ``[topology]`` table, without building it.
+
+    Closed-form counts per family (``edgelist`` streams its file once); takes
+    milliseconds for any size. See :mod:`pbitsim.topologies.footprint`.
+    """
+    if kind == "model":
+        raise TopologyError('topology kind "model" takes the model\'s own graph; it has no size of its own')
+    builder, args = _checked_call(kind, _checked_params(kind, params), base_dir)
+    return estimate_topology(kind, builder, args)
+
+
+def validate_topology_params(kind: str, params: dict, *, base_dir=None, memory_bytes=None) -> None:
+    """Check a ``[topology]`` table without building the graph (raises :class:`TopologyError`).
+
+    Besides names and values, the estimated memory of the graph
+    (:func:`topology_size`) must fit in ``memory_bytes`` (default: the
+    machine's available memory), so an impossible size fails at load time.
+    """
     p = _checked_params(kind, params)
     if kind != "model":
-        _checked_call(kind, p, base_dir)
+        _sized_call(kind, p, base_dir, memory_bytes)
 
 
 def topology_graph(kind: str, params: dict, *, base_dir=None) -> nx.Graph:
@@ -157,13 +202,14 @@ def topology_graph(kind: str, params: dict, *, base_dir=None) -> nx.Graph:
     Raises
     ------
     TopologyError
-        Unknown kind or key, missing key, or a bad value; the message names the
-        key and the allowed values.
+        Unknown kind or key, missing key, a bad value, or a graph too big for
+        the machine's memory; the message names the key and the allowed values
+        (or the size, the estimate and the memory).
     """
     if kind == "model":
         raise TopologyError(
             'topology kind "model" takes the model\'s own graph; build it from the model'
         )
     p = _checked_params(kind, params)
-    builder, args = _checked_call(kind, p, base_dir)
+    builder, args = _sized_call(kind, p, base_dir)
     return builder(*args)

@@ -118,6 +118,36 @@ def grid_edges(shape: tuple[int, ...], offsets, periodic: bool) -> np.ndarray:
     return np.unique(e, axis=0).reshape(-1, 2)
 
 
+def grid_edge_count(shape, offsets, periodic: bool) -> int:
+    """Closed-form edge count of :func:`grid_edges` (same arguments), without building anything.
+
+    Open boundaries: offset ``o`` joins ``prod_k max(L_k - |o_k|, 0)`` pairs (the
+    offsets are a half set, so no pair is counted twice). Periodic: the grid is
+    a Cayley graph of ``Z_L1 x ... x Z_Ld``, so every site has the same number
+    ``d`` of distinct non-zero neighbour residues ``+-o mod L`` and there are
+    ``n * d / 2`` edges. Python ints: exact for any size.
+    """
+    shape = tuple(int(L) for L in shape)
+    n = 1
+    for L in shape:
+        n *= L
+    if periodic:
+        residues = set()
+        for off in offsets:
+            for sign in (1, -1):
+                r = tuple((sign * int(o)) % L for o, L in zip(off, shape))
+                if any(r):
+                    residues.add(r)
+        return n * len(residues) // 2
+    total = 0
+    for off in offsets:
+        pairs = 1
+        for o, L in zip(off, shape):
+            pairs *= max(L - abs(int(o)), 0)
+        total += pairs
+    return total
+
+
 def graph_from_edges(n: int, edges: np.ndarray) -> nx.Graph:
     """Simple graph on nodes ``0..n-1`` (isolated ones included) with ``edges``."""
     G = nx.Graph()

@@ -32,3 +32,13 @@ def chimera_graph(m: int, n: int | None = None, t: int = 4) -> nx.Graph:
     G = dg.chimera_graph(m, n, t)
     pos = dg.chimera_layout(G)
     return relabel_dwave(G, "chimera", {"m": m, "n": n, "t": t}, pos)
+
+
+def chimera_size(m: int, n: int | None = None, t: int = 4) -> tuple[int, int]:
+    """Node and edge counts of :func:`chimera_graph` ``(m, n, t)``, in closed form.
+
+    ``2*t*m*n`` nodes; ``t**2*m*n`` edges inside the K_{t,t} cells plus
+    ``t*(m-1)*n`` vertical and ``t*m*(n-1)`` horizontal couplers.
+    """
+    n = m if n is None else n
+    return 2 * t * m * n, t * t * m * n + t * (m - 1) * n + t * m * (n - 1)

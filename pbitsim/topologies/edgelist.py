@@ -22,9 +22,9 @@ def _parse_int(token: str, where: str, line: str) -> int:
     return value
 
 
-def _parse_lines(lines, path: str) -> tuple[int | None, list[tuple[int, int]]]:
-    """Return the declared node count (or None) and the edges of an edge-list file."""
-    n_declared, edges = None, []
+def _records(lines, path: str):
+    """Yield ``("n", N)`` or ``("edge", i, j)`` per meaningful line, validated; errors cite ``file:line``."""
+    n_declared, seen_edge = None, False
     for lineno, raw in enumerate(lines, start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -32,11 +32,12 @@ def _parse_lines(lines, path: str) -> tuple[int | None, list[tuple[int, int]]]:
         where = f"{path}:{lineno}"
         tokens = line.replace(",", " ").split()
         if tokens[0].lower() == "n":
-            if n_declared is not None or edges or len(tokens) != 2:
+            if n_declared is not None or seen_edge or len(tokens) != 2:
                 raise TopologyError(
                     f"{where}: a node-count line 'n N' is allowed once, before any edge; got {line!r}"
                 )
             n_declared = _parse_int(tokens[1], where, line)
+            yield ("n", n_declared)
             continue
         if len(tokens) != 2:
             raise TopologyError(f"{where}: expected one edge 'i j' per line, got {line!r}")
@@ -47,8 +48,49 @@ def _parse_lines(lines, path: str) -> tuple[int | None, list[tuple[int, int]]]:
             raise TopologyError(
                 f"{where}: node index {max(i, j)} out of range for n = {n_declared}"
             )
-        edges.append((i, j))
+        seen_edge = True
+        yield ("edge", i, j)
+
+
+def _parse_lines(lines, path: str) -> tuple[int | None, list[tuple[int, int]]]:
+    """Return the declared node count (or None) and the edges of an edge-list file."""
+    n_declared, edges = None, []
+    for rec in _records(lines, path):
+        if rec[0] == "n":
+            n_declared = rec[1]
+        else:
+            edges.append(rec[1:])
     return n_declared, edges
+
+
+def _open_lines(path: str):
+    try:
+        return open(path, encoding="utf-8")
+    except OSError as exc:
+        raise TopologyError(f"cannot read edge list {path}: {exc}") from None
+
+
+def edgelist_size(path) -> tuple[int, int]:
+    """Node count and an upper bound on the edge count of :func:`edgelist_graph` ``(path)``.
+
+    Streams the file once through the same parser, keeping only the declared
+    ``n`` (or the largest index) and the number of edge lines, so its memory
+    does not grow with the file. Repeated edges are counted each time they
+    appear (the graph merges them), so the edge count is an upper bound.
+    """
+    path = os.fspath(path)
+    n_declared, n_max, n_lines = None, -1, 0
+    with _open_lines(path) as fh:
+        try:
+            for rec in _records(fh, path):
+                if rec[0] == "n":
+                    n_declared = rec[1]
+                else:
+                    n_lines += 1
+                    n_max = max(n_max, rec[1], rec[2])
+        except UnicodeDecodeError as exc:
+            raise TopologyError(f"cannot read edge list {path}: {exc}") from None
+    return (n_declared if n_declared is not None else n_max + 1), n_lines
 
 
 def edgelist_graph(path) -> nx.Graph:

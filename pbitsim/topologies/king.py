@@ -9,6 +9,7 @@ from pbitsim.topologies._common import (
     check_int,
     finish_graph,
     graph_from_edges,
+    grid_edge_count,
     grid_edges,
 )
 
@@ -41,3 +42,8 @@ def king_graph(rows: int, cols: int, periodic: bool = False) -> nx.Graph:
     pos = {r * cols + c: (c, -r) for r in range(rows) for c in range(cols)}
     params = {"rows": rows, "cols": cols, "periodic": periodic}
     return finish_graph(G, "king", params, pos)
+
+
+def king_size(rows: int, cols: int, periodic: bool = False) -> tuple[int, int]:
+    """Node and edge counts of :func:`king_graph` ``(rows, cols, periodic)``, in closed form."""
+    return rows * cols, grid_edge_count((rows, cols), _KING_OFFSETS, periodic)

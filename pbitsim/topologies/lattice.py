@@ -10,6 +10,7 @@ from pbitsim.topologies._common import (
     check_shape,
     finish_graph,
     graph_from_edges,
+    grid_edge_count,
     grid_edges,
 )
 
@@ -44,3 +45,13 @@ def lattice_graph(shape, periodic: bool = False) -> nx.Graph:
         xy = np.stack([coords[:, 2] + coords[:, 0] * (shape[2] + 1), -coords[:, 1]], axis=1)
     pos = {i: tuple(p) for i, p in enumerate(xy.tolist())}
     return finish_graph(G, "lattice", {"shape": shape, "periodic": periodic}, pos)
+
+
+def lattice_size(shape, periodic: bool = False) -> tuple[int, int]:
+    """Node and edge counts of :func:`lattice_graph` ``(shape, periodic)``, in closed form."""
+    shape = tuple(int(L) for L in shape)
+    n = 1
+    for L in shape:
+        n *= L
+    offsets = [tuple(int(k == d) for k in range(len(shape))) for d in range(len(shape))]
+    return n, grid_edge_count(shape, offsets, periodic)

@@ -33,3 +33,15 @@ def pegasus_graph(m: int, fabric_only: bool = True) -> nx.Graph:
     G = dg.pegasus_graph(m, fabric_only=fabric_only)
     pos = dg.pegasus_layout(G)
     return relabel_dwave(G, "pegasus", {"m": m, "fabric_only": fabric_only}, pos)
+
+
+def pegasus_size(m: int, fabric_only: bool = True) -> tuple[int, int]:
+    """Node and edge counts of :func:`pegasus_graph` ``(m, fabric_only)``, in closed form.
+
+    Full P(m): ``24*m*(m-1)`` nodes and ``12*(3m-4)*(5m-3)`` edges; the main
+    fabric drops ``8*(m-1)`` qubits: ``8*(m-1)*(3m-1)`` nodes and
+    ``4*(45m**2 - 90m + 41)`` edges (P16: 5,640 and 40,484).
+    """
+    if fabric_only:
+        return 8 * (m - 1) * (3 * m - 1), 4 * (45 * m * m - 90 * m + 41)
+    return 24 * m * (m - 1), 12 * (3 * m - 4) * (5 * m - 3)

@@ -49,3 +49,13 @@ def complete_graph(n: int) -> nx.Graph:
     """
     n = check_int("n", n, 1)
     return finish_graph(nx.complete_graph(n), "complete", {"n": n}, circle_positions(n))
+
+
+def random_regular_size(n: int, degree: int, seed: int = 0) -> tuple[int, int]:
+    """Node and edge counts of :func:`random_regular_graph`: ``n`` and ``n*degree/2``."""
+    return n, n * degree // 2
+
+
+def complete_size(n: int) -> tuple[int, int]:
+    """Node and edge counts of :func:`complete_graph`: ``n`` and ``n*(n-1)/2``."""
+    return n, n * (n - 1) // 2

@@ -32,3 +32,12 @@ def zephyr_graph(m: int, t: int = 4) -> nx.Graph:
     G = dg.zephyr_graph(m, t)
     pos = dg.zephyr_layout(G)
     return relabel_dwave(G, "zephyr", {"m": m, "t": t}, pos)
+
+
+def zephyr_size(m: int, t: int = 4) -> tuple[int, int]:
+    """Node and edge counts of :func:`zephyr_graph` ``(m, t)``, in closed form.
+
+    ``4*t*m*(2m+1)`` nodes and ``2*t*(8*(t+1)*m**2 - 2m - 3)`` edges (Z(6, 4):
+    1,248 and 11,400).
+    """
+    return 4 * t * m * (2 * m + 1), 2 * t * (8 * (t + 1) * m * m - 2 * m - 3)

@@ -1,10 +1,11 @@
 r"""Training Boltzmann machines by persistent contrastive divergence with an emulated chip as sampler.
 
-Each update takes a minibatch of data (0/1 rows) and ``R`` persistent chains
-running on the chip (``simulate(..., initial=last_states)``, ``k`` sweeps per
-update) and ascends the log-likelihood gradient of :mod:`pbitsim.analysis.gradients`::
+Each update takes a minibatch of data (0/1 rows) and ``R`` persistent replicas
+(Markov chains carried over from update to update) running on the chip
+(``simulate(..., initial=last_states)``, ``k`` sweeps per update) and ascends the
+log-likelihood gradient of :mod:`pbitsim.analysis.gradients`::
 
-    g = <phi>_batch - <phi>_chains,   theta <- theta + lr * (g - decay * W) (+ momentum)
+    g = <phi>_batch - <phi>_replicas,   theta <- theta + lr * (g - decay * W) (+ momentum)
 
 with ``phi = (v h', v, h)`` in the binary parameterisation; the hidden units
 enter through ``E[h|v]`` on both sides (``rao_blackwell``, default).  The chip
@@ -26,7 +27,6 @@ its log holds the pseudo-log-likelihood, and the exact log-likelihood up to
 """
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -38,7 +38,9 @@ from ..errors import PbitsimError
 from ..analysis.exact import MAX_EXACT_SPINS, partition_function
 from ..analysis.gradients import data_term, model_terms, rbm_exact_moments
 from ..models import RBM, IsingModel
-from ..compiler.program import as_ising, chip_graph, place_model
+from ..compiler.chip_graph import chip_graph
+from ..compiler.pipeline import as_program, compile_model
+from ..compiler.program import as_ising
 
 __all__ = ["train_rbm", "train_ising", "TrainingResult", "free_energy", "log_likelihood",
            "reconstruction_error", "ais_log_partition", "ising_log_likelihood", "EXACT_LL_MAX_UNITS"]
@@ -127,11 +129,12 @@ def ising_log_likelihood(model, spins):
 
 @dataclass
 class TrainingResult:
-    """A trained model (:class:`RBM` or :class:`IsingModel`), the per-epoch ``history`` and the chains."""
+    """A trained model (:class:`RBM` or :class:`IsingModel`), the per-epoch ``history`` and the final
+    states of the persistent replicas (``replica_states``: int8 ``(replicas, n_physical)``)."""
 
     model: RBM | IsingModel
     history: list
-    chains: np.ndarray = field(repr=False)
+    replica_states: np.ndarray = field(repr=False)
     setup: dict = field(default_factory=dict)
 
     @property
@@ -165,7 +168,7 @@ class _Family:
     """What the PCD loop needs of a model family: flat parameters <-> model, decay mask, epoch metrics."""
 
     build: object          # theta (P,) -> model
-    terms: object          # (model, 0/1 batch, chain states (S, n)) -> (data term, model term), flat (P,)
+    terms: object          # (model, 0/1 batch, replica states (S, n)) -> (data term, model term), flat (P,)
     decay_mask: np.ndarray  # 1 on couplings, 0 on biases
     metrics: object        # (model, x, epoch) -> dict
     exact: bool            # exact gradient reference feasible (for the per-epoch Q)
@@ -175,7 +178,7 @@ def _snr_entry(model, x, chip, seed, epoch, snr):
     from ..analysis.snr import gradient_snr
 
     estimates, samples, burn_in, exact = snr
-    rep = gradient_snr(place_model(model, chip), None, x, estimates=estimates, samples_per_estimate=samples,
+    rep = gradient_snr(as_program(model, chip, seed=seed), None, x, estimates=estimates, samples_per_estimate=samples,
                        burn_in=burn_in, seed=_seed(seed, epoch, 11), n_bootstrap=200, exact=exact)
     entry = {"q_hat": rep.q_hat, "q_hat_ci": list(rep.q_hat_ci)}
     if rep.exact:
@@ -183,25 +186,26 @@ def _snr_entry(model, x, chip, seed, epoch, snr):
     return entry
 
 
-def _placed(model, chip, program):
-    """``place_model(model, chip)``, reusing ``program`` when the coupling pattern is unchanged.
+def _placed(model, chip, program, seed):
+    """``pbitsim.compile(model, chip)``, reusing the placement/chains of ``program`` when the coupling
+    pattern is unchanged (only the first compile searches for a placement or an embedding).
 
-    Direct placement depends on the weights only through the pattern of nonzero
-    couplings (edge check, colouring); with the same pattern only the models are swapped.
+    Every update is compiled like any other model: scaled and quantized to the
+    chip's formats (``beta_factor`` follows the largest weight).
     """
-    if program is not None:
-        logical, rbm = as_ising(model)
+    if program is not None and program.chip.topology.kind != "model":
+        logical, _ = as_ising(model)
         r, c, _ = logical.edges()
         r0, c0, _ = program.logical.edges()
         if np.array_equal(r, r0) and np.array_equal(c, c0):
-            return dataclasses.replace(program, logical=logical, physical=logical, rbm=rbm,
-                                       report=dict(program.report))
-    return place_model(model, chip)
+            nodes = program.chip_nodes
+            return compile_model(model, chip, mapping=[nodes[chain] for chain in program.chains], seed=seed)
+    return as_program(model, chip, seed=seed)
 
 
-def _pcd(family, theta, x, chip, *, epochs, lr, lr_final, batch_size, chains, sweeps_per_update, momentum,
+def _pcd(family, theta, x, chip, *, epochs, lr, lr_final, batch_size, replicas, sweeps_per_update, momentum,
          weight_decay, seed, rng, snr, progress):
-    """The PCD loop over flat parameters ``theta``; returns ``(theta, history, chain states)``."""
+    """The PCD loop over flat parameters ``theta``; returns ``(theta, history, replica states)``."""
     from tqdm.auto import tqdm
 
     from ..simulate import simulate
@@ -232,8 +236,8 @@ def _pcd(family, theta, x, chip, *, epochs, lr, lr_final, batch_size, chains, sw
             order = rng.permutation(x.shape[0])
             for i in range(n_batches):
                 batch = x[order[i * batch_size:(i + 1) * batch_size]]
-                program = _placed(model, chip, program)
-                run = simulate(program, sweeps=sweeps_per_update, replicas=chains, seed=_seed(seed, epoch, i),
+                program = _placed(model, chip, program, seed)
+                run = simulate(program, sweeps=sweeps_per_update, replicas=replicas, seed=_seed(seed, epoch, i),
                                initial=state)
                 state = run.states[:, -1, :]
                 pos, neg = family.terms(model, batch, program.unembed(run.states).reshape(-1, model.n))
@@ -254,16 +258,16 @@ def _pcd(family, theta, x, chip, *, epochs, lr, lr_final, batch_size, chains, sw
     return theta, history, (state if state is not None else np.zeros((0, model.n), np.int8))
 
 
-def _common_setup(chip, x, epochs, lr, lr_final, batch_size, chains, sweeps_per_update, momentum, weight_decay,
+def _common_setup(chip, x, epochs, lr, lr_final, batch_size, replicas, sweeps_per_update, momentum, weight_decay,
                   seed, rao_blackwell):
     return {"n_data": int(x.shape[0]), "chip": getattr(chip, "name", str(chip)), "epochs": int(epochs),
             "lr": float(lr), "lr_final": float(lr if lr_final is None else lr_final),
-            "batch_size": int(batch_size), "chains": int(chains), "sweeps_per_update": int(sweeps_per_update),
+            "batch_size": int(batch_size), "replicas": int(replicas), "sweeps_per_update": int(sweeps_per_update),
             "momentum": float(momentum), "weight_decay": float(weight_decay), "seed": int(seed),
             "rao_blackwell": bool(rao_blackwell)}
 
 
-def train_rbm(data="digits", n_hidden=10, chip="ideal", *, epochs=5, lr=0.1, batch_size=32, chains=None,
+def train_rbm(data="digits", n_hidden=10, chip="ideal", *, epochs=5, lr=0.1, batch_size=32, replicas=None,
               sweeps_per_update=1, momentum=0.5, weight_decay=1e-4, init_std=0.1, rao_blackwell=True,
               seed=0, rbm=None, log_likelihood_method="auto", snr_estimates=16, snr_samples=100,
               snr_burn_in=50, lr_final=None, progress=True) -> TrainingResult:
@@ -275,31 +279,32 @@ def train_rbm(data="digits", n_hidden=10, chip="ideal", *, epochs=5, lr=0.1, bat
     n_hidden : int
         Hidden units (ignored when ``rbm`` is given).
     chip : str, path or ChipSpec
-        Negative-phase sampler.  The RBM is placed directly (:func:`pbitsim.place_model`):
-        it must fit the chip graph (the ideal chip takes any), and on a fixed-point
-        chip the weights live in the chip's own units (hardware-aware training:
-        each update is quantized to the chip's grid, out-of-range values saturate).
+        Negative-phase sampler.  The RBM is compiled onto it (:func:`pbitsim.compile`,
+        method ``auto``: identity placement if it fits, else subgraph search or minor
+        embedding, found once and reused for every update); on a fixed-point chip each
+        update is scaled to the chip's formats and quantized to its grid
+        (hardware-aware training; the chip runs at ``beta * beta_factor``).
     epochs, lr, batch_size : int, float, int
     lr_final : float, optional
         Decay the learning rate linearly, update by update, from ``lr`` to ``lr_final``
         (default: constant ``lr``).
-    chains : int, optional
-        Persistent chains (default ``batch_size``).
+    replicas : int, optional
+        Persistent replicas, the negative-phase Markov chains (default ``batch_size``).
     sweeps_per_update : int
         Chip sweeps per parameter update (PCD-k); every sweep's sample enters the model term.
     momentum, weight_decay, init_std : float
         Momentum, L2 decay of the couplings, std of the initial weights (visible
         biases start at the data's log-odds, hidden biases at 0).
     rao_blackwell : bool
-        Use ``E[h|v]`` for the hidden units of the chains (lower variance).
+        Use ``E[h|v]`` for the hidden units of the replicas (lower variance).
     seed : int
         Initial weights, batch order, chip randomness; a run is reproducible.
     rbm : RBM, optional
         Warm start.
     log_likelihood_method : "auto", "exact", "ais" or "none"
     snr_estimates, snr_samples, snr_burn_in : int
-        Per-epoch Qhat from this many chains (0 disables) of this many samples, on the
-        same direct placement as the training chains.
+        Per-epoch Qhat from this many independent replicas (0 disables) of this many
+        samples, compiled the same way as the training replicas' program.
     progress : bool
         Show a tqdm progress bar.
 
@@ -334,14 +339,14 @@ def train_rbm(data="digits", n_hidden=10, chip="ideal", *, epochs=5, lr=0.1, bat
     mask = np.concatenate([np.ones(nv * nh), np.zeros(nv + nh)])
     family = _Family(build, terms, mask, metrics, min(nv, nh) <= EXACT_LL_MAX_UNITS)
     theta0 = np.concatenate([rbm.W.ravel(), rbm.b, rbm.c])
-    n_chains = int(chains or batch_size)
+    n_replicas = int(replicas or batch_size)
     theta, history, state = _pcd(family, theta0, x, chip, epochs=epochs, lr=lr, lr_final=lr_final,
-                                 batch_size=batch_size, chains=n_chains, sweeps_per_update=sweeps_per_update,
+                                 batch_size=batch_size, replicas=n_replicas, sweeps_per_update=sweeps_per_update,
                                  momentum=momentum, weight_decay=weight_decay, seed=seed, rng=rng,
                                  snr=(snr_estimates, snr_samples, snr_burn_in),
                                  progress=progress)
     setup = {"kind": "rbm", "n_visible": int(nv), "n_hidden": int(nh),
-             **_common_setup(chip, x, epochs, lr, lr_final, batch_size, n_chains, sweeps_per_update, momentum,
+             **_common_setup(chip, x, epochs, lr, lr_final, batch_size, n_replicas, sweeps_per_update, momentum,
                              weight_decay, seed, rao_blackwell)}
     return TrainingResult(build(theta.copy()), history, state, setup)
 
@@ -361,12 +366,12 @@ def chip_subgraph_edges(chip, n):
     return (edges[:, 0], edges[:, 1]) if edges.size else (np.zeros(0, np.int64), np.zeros(0, np.int64))
 
 
-def train_ising(data, chip="ideal", *, model=None, epochs=5, lr=0.05, batch_size=32, chains=None,
+def train_ising(data, chip="ideal", *, model=None, epochs=5, lr=0.05, batch_size=32, replicas=None,
                 sweeps_per_update=1, momentum=0.5, weight_decay=1e-4, init_std=0.01, seed=0, snr_estimates=16,
                 snr_samples=100, snr_burn_in=50, lr_final=None, progress=True) -> TrainingResult:
     r"""Train a sparse fully visible Boltzmann machine (spins, couplings on chip edges) by PCD on the chip.
 
-    ``g = (<m_i m_j>_data - <m_i m_j>_chains on each edge, <m_i>_data - <m_i>_chains)``.
+    ``g = (<m_i m_j>_data - <m_i m_j>_replicas on each edge, <m_i>_data - <m_i>_replicas)``.
 
     Parameters
     ----------
@@ -410,14 +415,14 @@ def train_ising(data, chip="ideal", *, model=None, epochs=5, lr=0.05, batch_size
 
     family = _Family(build, terms, np.concatenate([np.ones(n_edges), np.zeros(n)]), metrics,
                      n <= MAX_EXACT_SPINS)
-    n_chains = int(chains or batch_size)
+    n_replicas = int(replicas or batch_size)
     theta, history, state = _pcd(family, np.concatenate([J0, h0]), x, chip,
                                  epochs=epochs, lr=lr, lr_final=lr_final, batch_size=batch_size,
-                                 chains=n_chains, sweeps_per_update=sweeps_per_update, momentum=momentum,
+                                 replicas=n_replicas, sweeps_per_update=sweeps_per_update, momentum=momentum,
                                  weight_decay=weight_decay, seed=seed,
                                  rng=rng, snr=(snr_estimates, snr_samples, snr_burn_in),
                                  progress=progress)
     setup = {"kind": "ising", "n": int(n), "n_edges": int(n_edges),
-             **_common_setup(chip, x, epochs, lr, lr_final, batch_size, n_chains, sweeps_per_update, momentum,
+             **_common_setup(chip, x, epochs, lr, lr_final, batch_size, n_replicas, sweeps_per_update, momentum,
                              weight_decay, seed, False)}
     return TrainingResult(build(theta.copy()), history, state, setup)

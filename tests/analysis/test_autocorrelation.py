@@ -9,7 +9,7 @@ import pytest
 import scipy.signal
 
 from pbitsim.analysis.autocorrelation import (autocovariance, effective_sample_size, integrated_time,
-                                     integrated_time_chains)
+                                     integrated_time_replicas)
 
 
 def ar1(phi, T, seed, k=1):
@@ -65,10 +65,10 @@ def test_chains_see_modes_that_per_chain_centring_hides():
     """Two chains frozen at different levels: pooled about the grand mean -> huge tau."""
     rng = np.random.default_rng(4)
     a = 0.1 * rng.standard_normal((2, 1000)) + np.array([[1.0], [-1.0]])
-    assert integrated_time_chains(a).tau > 100
+    assert integrated_time_replicas(a).tau > 100
     assert integrated_time(a[0]).tau < 2
     many = ar1(0.5, 20_000, seed=9).reshape(4, 5000)
-    assert abs(integrated_time_chains(many).tau - 3.0) < 0.3
+    assert abs(integrated_time_replicas(many).tau - 3.0) < 0.3
 
 
 def test_bad_input():

@@ -28,8 +28,8 @@ from pbitsim.errors import ChipSpecError
 from pbitsim.analysis.exact import codes_to_states, exact_law, total_variation
 from pbitsim.analysis.kernel_law import (datapath_p_plus, gibbs_p_plus, kernel_stationary_law, phase_matrix,
                                 schedule_phases, stationary, sweep_matrix)
-from pbitsim.compiler.program import place_model
-from pbitsim.testing.law_checks import fixed_format, ideal_chip_with, law_test, random_ising, tv_test
+from pbitsim.compiler.pipeline import place_model
+from pbitsim.testing import fixed_format, ideal_chip_with, law_test, random_ising, tv_test
 
 REPLICAS = 16
 REJECT = 10.0       # a wrong law must miss by this many times the acceptance limit
@@ -44,10 +44,15 @@ chip = ideal_chip_with
 fixed = fixed_format
 
 
+def programmed(model, chip):
+    """The model's values in chip units (``scale=1``): these tests check the datapath's law for given codes."""
+    return place_model(model, chip, scale=1.0)
+
+
 def check_against_kernel_law(program, mode=None, *, sweeps=20_000, seed=1, beta=1.0):
     """Sample; the histogram matches the exact kernel law and misses Boltzmann by the predicted TV."""
     pi_kernel = kernel_stationary_law(program, beta, mode)
-    boltz = exact_law(program.physical, beta).probs
+    boltz = exact_law(program.physical, program.physical_beta(beta)).probs
     run = ps.simulate(program, sweeps=sweeps, burn_in=200, replicas=REPLICAS, seed=seed, beta=beta,
                       engine=mode)
     chi2_k, limit_k = law_test(run.states, pi_kernel)
@@ -159,7 +164,7 @@ LUT_XORO = dict(weights=fixed(6, 2), bias=fixed(6, 2), accumulator=fixed(6, 1),
 @pytest.mark.parametrize("k", [4, 14])   # comparator drops threshold bits (k < L) or word bits (k > L)
 def test_fixed_point_lut_xoroshiro_kbit(k):
     c = chip(**{**LUT_XORO, "rng": {"kind": "xoroshiro", "output_bits": k}})
-    prog = place_model(random_model(6, 2, j_scale=1.5, h_scale=1.0), c)
+    prog = programmed(random_model(6, 2, j_scale=1.5, h_scale=1.0), c)
     _, _, r = check_against_kernel_law(prog)
     assert r["predicted_tv"] > 0.05
 
@@ -168,7 +173,7 @@ def test_fixed_point_wrap_overflow():
     m = random_model(5, 11, j_scale=1.5, h_scale=1.0, density=1.0)
     c = chip(weights=fixed(7, 1), bias=fixed(7, 1), accumulator=fixed(4, 1, "wrap"),
              rng={"kind": "xoroshiro", "output_bits": 16})
-    prog = place_model(m, c)
+    prog = programmed(m, c)
     run, pi_wrap, _ = check_against_kernel_law(prog, beta=0.5)
     # wrap really triggers: inputs outside the accumulator's range -4 .. 3.5, weighted by the
     # kernel's stationary law, hit on average > 0.5 p-bits per state
@@ -176,22 +181,22 @@ def test_fixed_point_wrap_overflow():
     wrapping = ((fields < -4) | (fields > 3.5)).sum(axis=1)
     assert pi_wrap @ wrapping > 0.5
     # and it matters: the saturating accumulator has a different law, which the samples reject
-    pi_sat = kernel_stationary_law(place_model(m, c.with_params({"accumulator.overflow": "saturate"})), 0.5)
+    pi_sat = kernel_stationary_law(programmed(m, c.with_params({"accumulator.overflow": "saturate"})), 0.5)
     chi2, limit = law_test(run.states, pi_sat)
     assert chi2 > REJECT * limit
 
 
 def test_float_hard_sigmoid_ideal_rng():
-    prog = place_model(random_model(7, 5, j_scale=0.8), chip(pbit={"activation": "hard_sigmoid"}))
+    prog = programmed(random_model(7, 5, j_scale=0.8), chip(pbit={"activation": "hard_sigmoid"}))
     check_against_kernel_law(prog)
 
 
 def test_gain_offset_variation_and_stuck_pbits():
     c = chip(**{**LUT_XORO, "pbit": {**LUT_XORO["pbit"], "gain_sigma": 0.3, "offset_sigma": 0.4,
                                       "stuck_fraction": 0.25, "variation_seed": 3}})
-    prog = place_model(random_model(8, 6, j_scale=1.2), c)
+    prog = programmed(random_model(8, 6, j_scale=1.2), c)
     run, pi, _ = check_against_kernel_law(prog, sweeps=10_000)
-    stuck = build_datapath(c, prog.physical, 1.0, np.arange(8)).kernel.stuck
+    stuck = prog.datapath(1.0).kernel.stuck
     assert np.count_nonzero(stuck) == 2
     for i in np.flatnonzero(stuck):
         assert np.all(run.states[:, :, i] == stuck[i])
@@ -200,7 +205,7 @@ def test_gain_offset_variation_and_stuck_pbits():
 def test_coupling_mismatch_asymmetric():
     c = chip(weights={"mismatch_rel_sigma": 0.4, "mismatch_abs_sigma": 0.2})
     m = random_model(6, 8, j_scale=1.5, density=1.0)
-    prog = place_model(m, c)
+    prog = programmed(m, c)
     kd = build_datapath(c, m, 1.0, np.arange(6))
     W = np.zeros((6, 6))
     for i in range(6):
@@ -212,8 +217,28 @@ def test_coupling_mismatch_asymmetric():
 
 @pytest.mark.parametrize("mode", ["sequential", "naive_parallel"])
 def test_schedules_with_datapath(mode):
-    prog = place_model(random_model(6, 9, j_scale=1.0), chip(**LUT_XORO))
+    prog = programmed(random_model(6, 9, j_scale=1.0), chip(**LUT_XORO))
     run, _, _ = check_against_kernel_law(prog, mode)
     if mode == "naive_parallel":  # updating neighbours together is a different law again
         chi2, limit = law_test(run.states, kernel_stationary_law(prog, 1.0, "chromatic"))
         assert chi2 > REJECT * limit
+
+
+def test_compiled_program_law_at_the_user_beta():
+    """A compiled (scaled, beta_factor < 1) program: the law at the user's beta is what simulate samples at
+    the same beta (both run the chip at program.physical_beta(beta), from the program's one datapath)."""
+    c = chip(weights=fixed(6, 1), bias=fixed(6, 1), accumulator=fixed(8, 1),
+             pbit={"activation": "lut", "lut_input_bits": 6, "lut_output_bits": 12},
+             rng={"kind": "xoroshiro", "output_bits": 12})
+    prog = ps.compile(random_model(6, 3, j_scale=0.6, h_scale=0.4), c)
+    assert prog.beta_factor < 0.5
+    run = ps.simulate(prog, sweeps=20_000, burn_in=200, replicas=REPLICAS, seed=4, beta=1.5)
+    assert run.info["physical_beta"] == prog.physical_beta(1.5)
+    chi2, limit = law_test(run.states, kernel_stationary_law(prog, 1.5))
+    assert chi2 < limit, (chi2, limit)
+    for wrong in (1.1 * 1.5, 1.5 / prog.beta_factor):   # power: beta * 1.1; beta_factor forgotten
+        chi2, limit = law_test(run.states, kernel_stationary_law(prog, wrong))
+        assert chi2 > REJECT * limit, (wrong, chi2, limit)
+    # fine 6-bit weights: the quantized law is close to the model's Boltzmann law at the user's beta
+    tv, tol = tv_test(run.states, exact_law(prog.logical, 1.5).probs)
+    assert tv < 0.05, (tv, tol)

@@ -1,7 +1,7 @@
-r"""Q predictors (pbitsim.analysis.predictors) against exact finite-chain Q and measured Q.
+r"""Q predictors (pbitsim.analysis.predictors) against the exact finite-run Q and measured Q.
 
-``Q = |g|^2 / E|ghat - g|^2``.  ``q_exact_chain`` is exact for the finite
-chain (burn-in, K, initial law), so the measured Q (mean over seeds) must
+``Q = |g|^2 / E|ghat - g|^2``.  ``q_exact_markov`` is exact for a finite
+run (burn-in, K, initial law), so the measured Q (mean over seeds) must
 agree with it within the measurement's own interval; the stationary
 predictors must agree with the exact value when K >> tau; and on a
 zero-field ferromagnet the global-gap predictor must be blind.
@@ -13,8 +13,8 @@ import pytest
 
 import pbitsim as ps
 from pbitsim.analysis.exact import exact_law
-from pbitsim.analysis.predictors import (chain_analysis, measure_q, predict_q_global_gap, predict_q_projected,
-                                q_exact_chain, q_exact_independent)
+from pbitsim.analysis.predictors import (scheme_analysis, measure_q, predict_q_global_gap, predict_q_projected,
+                                q_exact_markov, q_exact_independent)
 
 
 def glass(n=5, seed=0, h_scale=0.4):
@@ -40,33 +40,33 @@ def test_independent_q_from_moments():
     q = q_exact_independent(m, 0.9, 50, data_moments=d)
     assert q.signal == pytest.approx(np.sum((d - mom) ** 2))
     assert q.q == pytest.approx(50 * q.signal / np.sum(1 - mom ** 2))
-    # an i.i.d. "chain" (T = 1 pi'): every method gives the independent Q
-    a = chain_analysis(m, 0.9, "systematic")
+    # an i.i.d. sampler (T = 1 pi'): every method gives the independent Q
+    a = scheme_analysis(m, 0.9, "systematic")
     N = a.pi.size
     iid = dataclasses.replace(a, T=np.tile(a.pi, (N, 1)),
                               relaxation=dataclasses.replace(a.relaxation, tau=np.ones_like(a.relaxation.tau)),
                               spectrum=dataclasses.replace(a.spectrum, eigenvalues=np.r_[1.0, np.zeros(N - 1)]))
     for fn in (predict_q_projected, predict_q_global_gap):
         assert fn(m, 0.9, "systematic", 50, data_moments=d, analysis=iid).q == pytest.approx(q.q)
-    exact = q_exact_chain(m, 0.9, "systematic", 50, data_moments=d, analysis=iid, initial="stationary")
+    exact = q_exact_markov(m, 0.9, "systematic", 50, data_moments=d, analysis=iid, initial="stationary")
     assert exact.q == pytest.approx(q.q, rel=1e-9)
     meas = measure_q(m, 0.9, "systematic", 50, 2000, data_moments=d, analysis=iid, initial="stationary", seed=3)
     assert within(q.q, meas.q_low, meas.q_high)
 
 
 @pytest.mark.parametrize("scheme", ["random_scan", "systematic", "chromatic"])
-def test_measured_q_matches_exact_chain(scheme):
+def test_measured_q_matches_exact_markov(scheme):
     m = glass(seed=1)
-    a = chain_analysis(m, 1.0, scheme)
-    exact = q_exact_chain(m, 1.0, scheme, 20, burn_in=3, analysis=a)
+    a = scheme_analysis(m, 1.0, scheme)
+    exact = q_exact_markov(m, 1.0, scheme, 20, burn_in=3, analysis=a)
     meas = measure_q(m, 1.0, scheme, 20, 1500, burn_in=3, analysis=a, seed=5)
     assert within(exact.q, meas.q_low, meas.q_high)
     assert exact.bias2 > 0                                  # 3 sweeps of burn-in leave a bias
 
 
-def test_engine_measurement_matches_exact_chain():
+def test_engine_measurement_matches_exact_markov():
     m = glass(seed=2)
-    exact = q_exact_chain(m, 1.0, "chromatic", 30, burn_in=20)
+    exact = q_exact_markov(m, 1.0, "chromatic", 30, burn_in=20)
     meas = measure_q(m, 1.0, "chromatic", 30, 600, burn_in=20, method="engine", seed=1)
     assert meas.method.startswith("engine")
     assert within(exact.q, meas.q_low, meas.q_high)
@@ -76,9 +76,9 @@ def test_stationary_predictor_is_exact_for_long_estimates():
     """K >> tau, stationary start: the projected predictor is the exact Q to O(tau/K)."""
     m = glass(seed=3)
     for scheme in ("random_scan", "systematic"):
-        a = chain_analysis(m, 1.0, scheme)
+        a = scheme_analysis(m, 1.0, scheme)
         p = predict_q_projected(m, 1.0, scheme, 2000, analysis=a)
-        e = q_exact_chain(m, 1.0, scheme, 2000, initial="stationary", analysis=a)
+        e = q_exact_markov(m, 1.0, scheme, 2000, initial="stationary", analysis=a)
         assert p.q == pytest.approx(e.q, rel=0.02)
 
 
@@ -90,7 +90,7 @@ def test_zero_field_global_gap_is_blind_projected_tracks():
     global-gap predictor charges every observable ~450 sweeps.
     """
     m, beta, K = ferro(4), 1.0, 100
-    a = chain_analysis(m, beta, "systematic", biases=False)
+    a = scheme_analysis(m, beta, "systematic", biases=False)
     assert a.spectrum.parity()[1] == pytest.approx(-1.0)
     assert np.abs(a.relaxation.weights[:, 1]).max() < 1e-12
     meas = measure_q(m, beta, "systematic", K, 400, biases=False, analysis=a, seed=2)
@@ -99,7 +99,7 @@ def test_zero_field_global_gap_is_blind_projected_tracks():
     assert 0.5 < proj.q / meas.q < 2.0
     assert meas.q / glob.q > 10.0
     # learning the fields too: m_i sees the flip mode, and both predictors say Q is tiny
-    a_h = chain_analysis(m, beta, "systematic", biases=True)
+    a_h = scheme_analysis(m, beta, "systematic", biases=True)
     assert predict_q_projected(m, beta, "systematic", K, analysis=a_h).q < 0.1 * proj.q
 
 
@@ -108,12 +108,12 @@ def test_chip_bias_enters_predictions():
                                               "weights.frac_bits": 0})
     m = glass(n=4, seed=4)
     prog = ps.place_model(m, chip)
-    a = chain_analysis(prog, 1.0, "chromatic")
+    a = scheme_analysis(prog, 1.0, "chromatic")
     b = a.relaxation.mean - a.target
     assert np.sum(b ** 2) > 1e-3
     p = predict_q_projected(prog, 1.0, "chromatic", 10_000, analysis=a)
     assert p.bias2 == pytest.approx(np.sum(b ** 2))
-    e = q_exact_chain(prog, 1.0, "chromatic", 200, initial="stationary", analysis=a)
+    e = q_exact_markov(prog, 1.0, "chromatic", 200, initial="stationary", analysis=a)
     assert e.bias2 == pytest.approx(np.sum(b ** 2), rel=1e-9)
     meas = measure_q(prog, 1.0, "chromatic", 200, 300, analysis=a, seed=0)
     assert meas.bias2 == pytest.approx(p.bias2, rel=0.2)

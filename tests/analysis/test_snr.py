@@ -146,7 +146,7 @@ def test_quantized_chip_bias_equals_exact_kernel_law_bias():
     chip = quantized_chip()
     program = ps.compile(model, chip)       # scaled to fill the 6-bit format, beta_factor < 1
     assert program.beta_factor < 1
-    pi = kernel_stationary_law(program, program.beta_factor)
+    pi = kernel_stationary_law(program, 1.0)             # the user's beta; the chip runs at beta_factor
     expected_estimate = data_term(model, data) - model_term_under_law(model, pi)
     g = exact_gradient(model, data)
     exact_bias = float(np.sum((expected_estimate - g) ** 2))
@@ -208,9 +208,10 @@ def test_report_surface_to_dict_summary_frozen():
                        seed=1, n_bootstrap=50)
     assert isinstance(rep, SNRReport)
     d = json.loads(json.dumps(rep.to_dict()))
-    for key in ("q_hat", "q_hat_ci", "q_hat_note", "blocks", "per_parameter", "exact", "kernel",
-                "autocorrelation", "setup"):
+    for key in ("q_hat", "q_hat_ci", "q_hat_note", "q_hat_ci_method", "warnings", "blocks", "per_parameter",
+                "exact", "kernel", "autocorrelation", "setup"):
         assert key in d
+    assert d["q_hat_ci"][0] <= d["q_hat"] <= d["q_hat_ci"][1] and d["warnings"] == []     # R = 8: no warning
     assert "unbiased" in d["q_hat_note"]
     assert set(d["blocks"]) == {"W", "b", "c"}
     assert {"5%", "50%", "95%"} <= set(d["per_parameter"]["quantiles"])

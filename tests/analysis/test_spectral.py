@@ -1,4 +1,4 @@
-r"""Exact spectral analysis (pbitsim.analysis.spectral) against hand-derived values and simulation.
+r"""Spectra of exact transition matrices (pbitsim.analysis.spectral) against hand-derived values.
 
 Two spins, ``E = -J m_1 m_2``, no field, ``t = tanh(beta J)``.  A heat-bath
 update of spin ``i`` gives ``E[m_i' | m] = t m_j``.
@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 import pbitsim as ps
-from pbitsim.analysis.autocorrelation import integrated_time_chains
 from pbitsim.analysis.exact import exact_law
-from pbitsim.analysis.spectral import (gradient_observables, is_reversible, observable_relaxation, parameter_labels,
-                              sample_chain, scheme_for_chip, spectrum, stationary_law, transition_matrix)
+from pbitsim.analysis.relaxation import gradient_observables, observable_relaxation
+from pbitsim.analysis.spectral import spectrum
+from pbitsim.analysis.transition import stationary_law, transition_matrix
 
 
 def pair(J):
@@ -56,27 +56,6 @@ def test_two_spin_sweep_gap_by_hand(scheme):
     assert not s.reversible
     assert np.allclose(np.sort(np.abs(s.eigenvalues))[::-1], [1, t * t, 0, 0], atol=1e-12)
     assert s.gap == pytest.approx(1 - t * t, rel=1e-12)
-
-
-@pytest.mark.parametrize("scheme", ["random_scan", "systematic", "chromatic"])
-def test_gibbs_schemes_keep_boltzmann(scheme):
-    m = random_model(5, seed=2)
-    law = exact_law(m, 0.7).probs
-    T = transition_matrix(m, 0.7, scheme, sweep=True)
-    assert np.allclose(T.sum(axis=1), 1.0)
-    assert np.allclose(law @ T, law, atol=1e-13)
-    s = spectrum(T)
-    assert s.eigenvalues[0] == pytest.approx(1.0)
-    assert np.allclose(s.pi, law, atol=1e-10)
-    assert np.allclose(s.left[0], law, atol=1e-10)
-    assert np.all(np.abs(s.eigenvalues[1:]) < 1 - 1e-6)
-    assert is_reversible(T, law) == (scheme == "random_scan")
-
-
-def test_naive_parallel_is_not_boltzmann():
-    m = random_model(4, seed=5)
-    T = transition_matrix(m, 1.0, "naive_parallel")
-    assert np.abs(stationary_law(T) - exact_law(m).probs).sum() > 0.05
 
 
 def test_complex_eigenvalues_of_a_sweep():
@@ -116,74 +95,3 @@ def test_sparse_forms_agree_with_dense():
     ss = spectrum(Ts, exact_law(m).probs, n_modes=4)
     sd = spectrum(transition_matrix(m, 1.0, "random_scan"), exact_law(m).probs)
     assert ss.reversible and np.allclose(ss.eigenvalues[:3], sd.eigenvalues[:3], atol=1e-10)
-
-
-def test_scheme_for_chip():
-    chip = ps.load_chip("ideal")
-    assert scheme_for_chip(chip.with_params({"clock.mode": "sequential", "clock.scan": "random"})) == "random_scan"
-    assert scheme_for_chip(chip.with_params({"clock.mode": "chromatic"})) == "chromatic"
-
-
-def test_exact_tau_matches_simulated_chain():
-    """Exact tau of each gradient observable vs Sokal's estimate on a long run of the same matrix.
-
-    The couplings' observables have a small share in a slow mode (exact
-    tau ~ 1.5-1.9 against 23 for the fields): each one's own Sokal window
-    closes before that mode's tail and under-reports by many error bars;
-    the common window (the slowest column's) agrees with the exact values.
-    """
-    m = random_model(4, seed=4)
-    T = transition_matrix(m, 0.8, "systematic")
-    pi = exact_law(m, 0.8).probs
-    F = gradient_observables(m)
-    rel = observable_relaxation(T, pi, F, modes=False)
-    codes = sample_chain(T, 25_000, initial=pi, n_chains=8, seed=11)    # stationary starts
-    x = np.moveaxis(F[:, codes], 0, -1)                                  # (chains, steps, obs)
-    est = integrated_time_chains(x, common_window=True)
-    assert rel.tau.max() > 20.0                              # a chain with real correlations
-    assert np.all(np.abs(est.tau - rel.tau) < 4 * est.error)
-    own = integrated_time_chains(x)
-    assert np.any(rel.tau - own.tau > 10 * own.error)         # the truncation bias, for the record
-
-
-def test_zero_field_slow_mode_is_odd_and_unseen_by_couplings():
-    n = 4
-    m = ps.IsingModel.from_dense(np.ones((n, n)) - np.eye(n))
-    T = transition_matrix(m, 1.0, "systematic")
-    s = spectrum(T)
-    assert s.gap < 0.01
-    assert s.parity()[1] == pytest.approx(-1.0)
-    even = gradient_observables(m, biases=False)
-    rel = observable_relaxation(T, s.pi, even, spec=s)
-    assert np.abs(rel.weights[:, 1]).max() < 1e-12
-    assert rel.tau.max() < 0.01 * s.mode_integrated_time
-    odd = observable_relaxation(T, s.pi, gradient_observables(m)[-n:], spec=s)
-    assert np.all(np.real(odd.weights[:, 1]) > 0.9)
-
-
-def test_gradient_observables_layout():
-    m = random_model(3, seed=0)
-    F = gradient_observables(m)
-    labels = parameter_labels(m)
-    assert F.shape == (len(labels), 8) and labels[-1] == ("h", 2)
-    state = np.array([1, -1, 1])
-    code = 1 + 4
-    for row, lab in zip(F, labels):
-        want = state[lab[1]] * state[lab[2]] if lab[0] == "J" else state[lab[1]]
-        assert row[code] == want
-
-
-def test_datapath_program_uses_chip_conditionals():
-    from pbitsim.analysis.kernel_law import kernel_stationary_law
-    chip = ps.load_chip("ideal").with_params({"weights.format": "fixed", "weights.total_bits": 4,
-                                              "weights.frac_bits": 1})
-    m = random_model(4, seed=6)
-    prog = ps.place_model(m, chip)
-    T = transition_matrix(prog, 1.0, "chromatic")
-    assert np.allclose(stationary_law(T), kernel_stationary_law(prog, 1.0, "chromatic"), atol=1e-10)
-    assert np.abs(stationary_law(T) - exact_law(m).probs).sum() > 1e-3
-
-
-def test_bad_scheme():
-    with pytest.raises(ValueError, match="unknown scheme"):
-        transition_matrix(pair(1.0), 1.0, "metropolis")

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from pbitsim.cli import main
-from pbitsim.models import RBM, IsingModel
+from pbitsim.export import read_export
+from pbitsim.models import RBM, IsingModel, load_model
 from pbitsim.compiler.program import Program
 
 
@@ -98,3 +99,37 @@ def test_help(capsys):
     out = capsys.readouterr().out
     for flag in ("--model", "--out", "--method", "--seed", "--scale", "--percentile", "--chain-strength", "--timeout"):
         assert flag in out
+
+
+# ----------------------------------------------------------------- every command compiles through ps.compile
+def wide_rbm_file(tmp_path, n_visible=3, n_hidden=16, seed=0):
+    """A visible unit with 16 hidden neighbours: Pegasus p-bits have degree <= 15, so it needs a chain."""
+    rng = np.random.default_rng(seed)
+    path = tmp_path / "wide.npz"
+    RBM(rng.normal(0, 0.5, (n_visible, n_hidden)), rng.normal(0, 0.2, n_visible),
+        rng.normal(0, 0.2, n_hidden)).save(path)
+    return path
+
+
+def test_export_compiles_a_model_that_needs_embedding(tmp_path, capsys):
+    """Before: "44 of 48 coupled pairs are not edges of the chip graph"; now embedded as pbitsim compile does."""
+    out = tmp_path / "export"
+    assert main(["export", "fpga-sparse-ising", "--model", str(wide_rbm_file(tmp_path)), "--out", str(out),
+                 "--formats", "mem", "--golden-phases", "2"]) == 0
+    text = capsys.readouterr().out
+    program = read_export(out, verify=True)
+    assert program.is_embedded and program.n_logical == 19 and program.n_physical > 19
+    assert program.report["placement"] == "minorminer" and program.beta_factor < 1
+    assert f"p-bits      {program.n_physical} in" in text
+
+
+def test_train_on_the_fpga_chip_embeds_the_rbm(tmp_path, capsys):
+    """Before: the same "44 of 48 coupled pairs are not edges" error; now the RBM is embedded once."""
+    data = tmp_path / "data.npz"
+    np.savez(data, data=(np.random.default_rng(1).random((12, 3)) < 0.5).astype(np.int8))
+    out = tmp_path / "w.npz"
+    assert main(["train", "fpga-sparse-ising", "--data", str(data), "--hidden", "16", "--epochs", "1",
+                 "--batch", "6", "--snr-estimates", "0", "--out", str(out), "--no-progress"]) == 0
+    rbm = load_model(out)
+    assert isinstance(rbm, RBM) and rbm.W.shape == (3, 16) and np.all(np.isfinite(rbm.W))
+    assert "recon err" in capsys.readouterr().out

@@ -31,6 +31,22 @@ def test_snr_prints_report_and_writes_json(small_model, tmp_path, capsys):
     assert report["setup"]["estimates"] == 4 and report["setup"]["seed"] == 3
     assert report["exact"] is not None and report["kernel"] is not None
     assert not list(out.glob(".*"))          # no temporary files left behind
+    # R = 4 is below the minimum: the warning is in the printed report and in the JSON
+    assert "WARNING: only R = 4 independent estimates" in text
+    assert report["warnings"] and "R = 8" in report["warnings"][0]
+    lo, hi = report["q_hat_ci"]              # None = unbounded end
+    assert (lo is None or lo <= report["q_hat"]) and (hi is None or report["q_hat"] <= hi)
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_snr_progress_bar_only_on_a_terminal(small_model, capsys, monkeypatch, terminal):
+    model, data = small_model
+    monkeypatch.setattr(type(__import__("sys").stderr), "isatty", lambda self: terminal, raising=False)
+    rc = main(["snr", "ideal", "--model", str(model), "--data", str(data), "--estimates", "8", "--samples", "20",
+               "--burn-in", "5", "--bootstrap", "20"])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert ("snr: autocorrelation" in err) if terminal else err == ""
 
 
 def test_snr_on_digits_with_the_demo_rbm(tmp_path, capsys):

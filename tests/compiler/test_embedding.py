@@ -11,7 +11,7 @@ from pbitsim.errors import PbitsimError, TopologyError
 from pbitsim.analysis.exact import exact_law
 from pbitsim.compiler.embedding import default_chain_strength
 from pbitsim.models import RBM, IsingModel
-from pbitsim.compiler.program import chip_graph
+from pbitsim.compiler.chip_graph import chip_graph
 from pbitsim.testing.conformance import assert_matches_law, assert_rejects_law, block_statistics
 
 FAST_EMBED = {"chainlength_patience": 0}  # skip minorminer's chain-shortening phase (seconds -> < 1 s)

@@ -11,7 +11,10 @@ import pytest
 
 import pbitsim as ps
 from pbitsim.chip.spec import load_chip
-from pbitsim.compiler.hardware import build_datapath, build_lut, conditional_p_plus, lfsr_states
+from pbitsim.compiler.hardware import RNG_CODES, build_datapath, build_lut, conditional_p_plus, rng_code
+from pbitsim.compiler.quantize import number_format
+from pbitsim.errors import ChipSpecError
+from pbitsim.compiler.seeding import lfsr_states
 from pbitsim.analysis.exact import codes_to_states
 from pbitsim.kernels import pbit_update as K
 from pbitsim.kernels.activation import fast_tanh_max_error
@@ -106,15 +109,15 @@ def test_float_lut_indexes_by_rounded_input():
 
 # ----------------------------------------------------------------- quantization report
 def test_quantization_report_hand_checked():
-    """s[4][1] (step 0.5, range -16 .. 15.5), nearest-even, saturate."""
+    """s[4][1] (step 0.5, range -16 .. 15.5), nearest-even, saturate: the datapath's own quantization of
+    off-grid physical values (a compiled program is already on the grid; see test_quantize.py)."""
     J = np.zeros((3, 3))
     J[0, 1] = J[1, 0] = 0.3      # -> 0.5, error 0.2 (twice: one entry per receiving p-bit)
     J[1, 2] = J[2, 1] = 20.0     # -> 15.5 saturated, error 4.5 (twice)
     h = np.array([0.25, -0.75, 1.0])  # 0.5 -> 0 (tie to even), -1.5 -> -2 (tie to even), exact
     m = ps.IsingModel.from_dense(J, h)
     chip = model_chip("fpga-sparse-ising")
-    run = ps.simulate(m, chip, sweeps=2, replicas=1, seed=0)
-    rep = run.info["datapath"]
+    rep = build_datapath(chip, m, 1.0, np.arange(3)).report
     w, b = rep["weights"], rep["bias"]
     assert w["n"] == 4
     assert w["max_abs_error"] == pytest.approx(4.5)
@@ -129,7 +132,7 @@ def test_quantization_report_hand_checked():
     assert rep["accumulator_format"].startswith("Q(6,1) signed saturate")
     assert rep["activation"] == "lut" and rep["rng"] == "lfsr" and rep["rng_bits"] == 32
     assert rep["lfsr_taps"] == [32, 22, 2, 1]
-    assert run.info["n_phases"] == 2                    # a path 0-1-2 is bipartite
+    assert ps.compile(m, chip).colouring.n_colours == 2  # a path 0-1-2 is bipartite
     # and the codes themselves
     dp = build_datapath(chip, m, 1.0, np.arange(3))
     assert list(dp.kernel.hint) == [0, -2, 2]
@@ -269,3 +272,29 @@ def test_cli_runs_datapath_chip(name, capsys):
     from pbitsim.cli import main
     assert main(["run", name, "--sweeps", "50", "--burn-in", "5", "--replicas", "2"]) == 0
     assert "datapath" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------- one format, one RNG code space
+def test_one_number_format_for_the_compiler_and_the_datapath():
+    """The datapath runs each section's own overflow mode; the compiler programs the same grid, saturating."""
+    chip = load_chip("fpga-lfsr-shared")                      # accumulator wraps
+    m = ps.IsingModel.from_dense([[0, 1.0], [1.0, 0]], [0.5, -0.25])
+    dp = build_datapath(chip, m, 1.0, np.arange(2))
+    assert (dp.weight_format, dp.bias_format, dp.acc_format) == tuple(
+        number_format(chip, s) for s in ("weights", "bias", "accumulator"))
+    assert dp.acc_format.overflow == "wrap"
+    for s in ("weights", "bias", "accumulator"):
+        run, programmed = number_format(chip, s), number_format(chip, s, saturate=True)
+        assert programmed == run.__class__(run.total_bits, run.frac_bits, True, run.rounding, "saturate")
+    assert number_format(load_chip("ideal"), "weights") is None
+
+
+def test_rng_kinds_have_one_code_space():
+    assert [rng_code(k) for k in ("ideal", "xoroshiro", "lfsr")] == [K.RNG_IDEAL, K.RNG_XOROSHIRO, K.RNG_LFSR]
+    assert len(set(RNG_CODES.values())) == len(RNG_CODES) == 3
+    for name, kind in (("ideal", "ideal"), ("fpga-xoroshiro-pwl", "xoroshiro"), ("fpga-sparse-ising", "lfsr")):
+        chip = load_chip(name).with_params({"topology": {"kind": "model"}})
+        kd = build_datapath(chip, ps.IsingModel.from_dense(np.zeros((2, 2))), 1.0, np.arange(2)).kernel
+        assert kd.cfg[K.RNG_KIND] == rng_code(kind)
+    with pytest.raises(ChipSpecError, match="unknown \\[rng\\] kind 'quantum'; allowed: ideal, xoroshiro, lfsr"):
+        rng_code("quantum")

@@ -11,7 +11,8 @@ from pbitsim.chip.fixed_point import FixedPoint
 from pbitsim.compiler import boltzmann_to_ising
 from pbitsim.compiler.placement import subgraph_placement
 from pbitsim.models import IsingModel
-from pbitsim.compiler.program import chip_graph, place_model
+from pbitsim.compiler.chip_graph import chip_graph
+from pbitsim.compiler.pipeline import place_model
 from pbitsim.spin_glass import random_spin_glass
 from pbitsim.topologies import lattice_graph
 
@@ -140,7 +141,7 @@ def test_model_larger_than_the_chip():
 
 def test_unknown_method_and_embedding_on_the_model_chip():
     m = IsingModel.from_edges([0], [1], [1.0], n=2)
-    with pytest.raises(PbitsimError, match="unknown compile method 'magic'; allowed: auto, direct, embed"):
+    with pytest.raises(PbitsimError, match="unknown compile method 'magic'; allowed: auto, identity, direct, embed"):
         ps.compile(m, king_chip(4, 4), method="magic")
     with pytest.raises(PbitsimError, match="nothing to embed"):
         ps.compile(m, "ideal", method="embed")

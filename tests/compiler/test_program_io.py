@@ -10,7 +10,8 @@ import pbitsim as ps
 from pbitsim.chip.spec import chip_from_dict
 from pbitsim.errors import PbitsimError, TopologyError
 from pbitsim.models import RBM, IsingModel
-from pbitsim.compiler.program import Program, place_model
+from pbitsim.compiler.pipeline import place_model
+from pbitsim.compiler.program import Program
 
 FIXED = {"format": "fixed", "total_bits": 6, "frac_bits": 1}
 CHIPS = {
@@ -130,7 +131,7 @@ def test_bad_files_are_named(tmp_path):
     with pytest.raises(PbitsimError, match="not a pbitsim program file"):
         Program.load(tmp_path / "rbm.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(PbitsimError, match="not a readable .npz file"):
+    with pytest.raises(PbitsimError, match="not a valid .npz archive"):
         Program.load(tmp_path / "junk.npz")
     p = ps.compile(IsingModel.from_edges([0], [1], [1.0], n=2), "ideal")
     path = p.save(tmp_path / "p.npz")

@@ -19,7 +19,7 @@ import pytest
 from pbitsim.chip.spec import chip_from_dict
 from pbitsim.analysis.exact import codes_to_states, exact_law, states_to_codes
 from pbitsim.models import RBM, IsingModel
-from pbitsim.compiler.program import place_model
+from pbitsim.compiler.pipeline import place_model
 from pbitsim.simulate import simulate
 from pbitsim.testing.conformance import (
     assert_engine_conforms,

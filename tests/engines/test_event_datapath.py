@@ -30,12 +30,14 @@ from pbitsim.chip.spec import load_chip
 from pbitsim.compiler.hardware import build_datapath
 from pbitsim.engines import event as event_engine
 from pbitsim.engines.schedule import make_schedule
+from pbitsim.engines.options import EngineOptions, EventOptions
 from pbitsim.errors import PbitsimError
 from pbitsim.analysis.exact import exact_law, total_variation
 from pbitsim.analysis.kernel_law import datapath_p_plus, kernel_stationary_law, random_scan_matrix, stationary
-from pbitsim.compiler.program import chip_graph, place_model
+from pbitsim.compiler.chip_graph import chip_graph
+from pbitsim.compiler.pipeline import place_model
 from pbitsim.spin_glass import random_spin_glass
-from pbitsim.testing.law_checks import fixed_format, ideal_chip_with, law_test, random_ising, tv_test
+from pbitsim.testing import fixed_format, ideal_chip_with, law_test, random_ising, tv_test
 
 REPLICAS = 16
 REJECT = 10.0
@@ -98,7 +100,7 @@ def test_ideal_clocked_timing_replays_the_chromatic_datapath_engine(name, params
 
 
 def test_clocked_fixed_point_lut_chip_samples_the_colour_sweep_kernel_law():
-    program = place_model(random_model(5, 2), chip(**LUT_XORO, clock=CLOCKED))
+    program = place_model(random_model(5, 2), chip(**LUT_XORO, clock=CLOCKED), scale=1.0)  # values in chip units
     run = sample(program, 12_000)
     assert run.info["reads"] == "cached fields"
     check_law(run, kernel_stationary_law(program, 1.0, "chromatic"), exact_law(program.physical).probs)
@@ -119,7 +121,7 @@ def test_clocked_fixed_point_lut_chip_samples_the_colour_sweep_kernel_law():
 ], ids=["fixed-lut-4bit", "mismatch-variation"])
 def test_asynchronous_datapath_samples_the_random_scan_law(sections):
     """Poisson p-bits (equal rates, no delay) through the datapath: random-scan Gibbs with its conditionals."""
-    program = place_model(random_model(5, 4), chip(**sections, clock=ASYNC))
+    program = place_model(random_model(5, 4), chip(**sections, clock=ASYNC), scale=1.0)  # values in chip units
     exact = stationary(random_scan_matrix(datapath_p_plus(program, 1.0)).toarray())
     run = sample(program, 6_000)
     assert run.info["reads"] == "cached fields" and run.engine == "event-asynchronous+datapath"
@@ -141,10 +143,10 @@ def test_delayed_integer_inputs_are_exact(weights):
     spec = load_chip("fpga-sparse-ising").with_params(
         {"topology": {"kind": "model"}, "clock.mode": "asynchronous", "timing.synapse_delay_ns": 0.4,
          **{f"weights.{k}": v for k, v in weights.items()}})
-    program = place_model(random_model(12, 7, j_scale=1.2, h_scale=0.5, density=0.5), spec)
+    program = place_model(random_model(12, 7, j_scale=1.2, h_scale=0.5, density=0.5), spec, scale=1.0)
     schedule = make_schedule(400, replicas=3, seed=9)
     fifo = event_engine.run(program, schedule)
-    hist = event_engine.run(program, schedule, reads="history")
+    hist = event_engine.run(program, schedule, EngineOptions(event=EventOptions(reads="history")))
     assert fifo.info["reads"].startswith("delayed") and hist.info["reads"].startswith("history")
     np.testing.assert_array_equal(fifo.states, hist.states)
     assert 0.05 < np.mean(fifo.states[:, 1:] != fifo.states[:, :-1]) < 0.95   # it moves
@@ -173,7 +175,8 @@ def test_lfsr_chip_is_deterministic_across_thread_counts(thread_outputs):
     code = textwrap.dedent("""
         import hashlib, numpy as np, pbitsim as ps
         from pbitsim.chip.spec import load_chip
-        from pbitsim.compiler.program import chip_graph, place_model
+        from pbitsim.compiler.chip_graph import chip_graph
+        from pbitsim.compiler.pipeline import place_model
         from pbitsim.spin_glass import random_spin_glass
         for name in ("fpga-sparse-ising", "fpga-lfsr-shared"):
             spec = load_chip(name).with_params({"clock.mode": "asynchronous", "timing.synapse_delay_ns": 0.2,

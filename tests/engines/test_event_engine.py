@@ -23,10 +23,11 @@ from scipy import linalg
 from pbitsim.chip.spec import load_chip
 from pbitsim.engines import event as event_engine
 from pbitsim.engines.schedule import make_schedule
+from pbitsim.engines.options import EngineOptions, EventOptions
 from pbitsim.errors import PbitsimError
 from pbitsim.analysis.exact import codes_to_states, exact_law, kl_divergence, states_to_codes
 from pbitsim.models import IsingModel
-from pbitsim.compiler.program import place_model
+from pbitsim.compiler.pipeline import place_model
 from pbitsim.simulate import simulate
 from pbitsim.testing.conformance import assert_engine_conforms, assert_samples_consistent, assert_seed_reproducible
 from pbitsim.engines.timing import timing_from_program
@@ -214,7 +215,7 @@ def test_shared_conformance_suite(name, spec):
 def test_poisson_pbits_without_delay_sample_boltzmann(timing, queue):
     program = place_model(FRUSTRATED, async_chip(**timing))
     schedule = make_schedule(4000, burn_in=20, thin=1, replicas=32, seed=3)
-    s = event_engine.run(program, schedule, queue=queue)
+    s = event_engine.run(program, schedule, EngineOptions(event=EventOptions(queue=queue)))
     law = exact_law(FRUSTRATED)
     assert_law(s.states, law.probs)
     assert_law_would_reject(s.states, exact_law(FRUSTRATED, 1.1).probs)  # the check sees beta * 1.1
@@ -421,12 +422,12 @@ def test_buffers_grow_without_changing_the_trajectory():
     program = place_model(FRUSTRATED, spec)
     schedule = make_schedule(200, replicas=4, seed=5)
     big = event_engine.run(program, schedule)
-    small = event_engine.run(program, schedule, hist_size=2)
+    small = event_engine.run(program, schedule, EngineOptions(event=EventOptions(hist_size=2)))
     np.testing.assert_array_equal(big.states, small.states)
     assert big.info["reads"].startswith("history")
     fifo = place_model(FRUSTRATED, async_chip(synapse_delay_ns=3.0))
     a = event_engine.run(fifo, schedule)
-    b = event_engine.run(fifo, schedule, fifo_size=1)
+    b = event_engine.run(fifo, schedule, EngineOptions(event=EventOptions(fifo_size=1)))
     np.testing.assert_array_equal(a.states, b.states)
 
 
@@ -436,8 +437,8 @@ def test_fifo_and_history_reads_agree_exactly(timing):
     program = place_model(FRUSTRATED, async_chip(**timing))
     timing = timing_from_program(program)
     schedule = make_schedule(300, replicas=4, seed=9)
-    fifo = event_engine.run(program, schedule, timing=timing)
-    hist = event_engine.run(program, schedule, timing=timing, reads="history")
+    fifo = event_engine.run(program, schedule, EngineOptions(event=EventOptions(timing=timing)))
+    hist = event_engine.run(program, schedule, EngineOptions(event=EventOptions(timing=timing, reads="history")))
     assert fifo.info["reads"].startswith("delayed") and hist.info["reads"].startswith("history")
     np.testing.assert_array_equal(fifo.states, hist.states)
 
@@ -447,7 +448,7 @@ def test_static_clock_schedule_equals_the_heap():
     program = place_model(FRUSTRATED, clocked_chip(**{"clock.skew_ps": 700.0, "timing.synapse_delay_ns": 0.6}))
     schedule = make_schedule(300, replicas=3, seed=4)
     static = event_engine.run(program, schedule)
-    heap = event_engine.run(program, schedule, queue="heap")
+    heap = event_engine.run(program, schedule, EngineOptions(event=EventOptions(queue="heap")))
     assert static.info["event_source"] == "static clock schedule" and heap.info["event_source"] == "heap"
     np.testing.assert_array_equal(static.states, heap.states)
 
@@ -513,7 +514,7 @@ def test_bad_input_is_reported():
         run(FRUSTRATED, async_chip(), sweeps=10, sample_period_ns=-1.0)
     with pytest.raises(PbitsimError, match="shortcut"):
         event_engine.run(place_model(FRUSTRATED, clocked_chip(**{"clock.jitter_ps": 5.0})), make_schedule(10, seed=1),
-                         queue="shortcut")
+                         EngineOptions(event=EventOptions(queue="shortcut")))
     with pytest.raises(PbitsimError, match="delay_ns"):
         program = place_model(FRUSTRATED, async_chip())
         timing_from_program(program).replace(delay_ns=-np.ones(program.physical.J.nnz))

@@ -17,11 +17,12 @@ from hypothesis import strategies as st
 import pbitsim as ps
 from pbitsim.chip.spec import chip_from_dict, load_chip
 from pbitsim.cli import main as cli_main
-from pbitsim.compiler.hardware import build_datapath, lfsr_states
+from pbitsim.compiler.hardware import build_datapath
+from pbitsim.compiler.seeding import lfsr_states
 from pbitsim.errors import ChipSpecError, PbitsimError
 from pbitsim.export import export_fpga, read_export, read_manifest, read_tables
 from pbitsim.chip.fixed_point import FixedPoint
-from pbitsim.compiler.program import chip_graph
+from pbitsim.compiler.chip_graph import chip_graph
 from pbitsim.spin_glass import random_spin_glass
 
 TABLE_FILES = {"indptr", "neighbour", "weight", "bias", "colour", "phase_ptr", "lut", "rng_seed",
@@ -155,9 +156,10 @@ def test_round_trip_is_exact(tmp_path_factory, case):
 def test_negative_codes_are_twos_complement(tmp_path):
     chip = load_chip("fpga-sparse-ising").with_params({"topology": {"kind": "model"}})
     model = ps.IsingModel.from_dense([[0, -0.5, 20], [-0.5, 0, 0], [20, 0, 0]], [-16, 15.5, -20])
-    export_fpga(ps.place_model(model, chip), tmp_path / "e", formats=["mem"])
+    program = ps.place_model(model, chip, scale=1.0)     # the values in chip units
+    export_fpga(program, tmp_path / "e", formats=["mem"])
     bias = (tmp_path / "e" / "bias.mem").read_text().split("\n")
-    order = ps.place_model(model, chip).colouring.order()[0]
+    order = program.colouring.order()[0]
     want = {0: "20", 1: "1F", 2: "20"}                 # -32 (= -16), 31 (= 15.5), -40 saturated to -32
     assert [ln for ln in bias if ln and not ln.startswith("//")] == [want[int(i)] for i in order]
     lines = (tmp_path / "e" / "weight.mem").read_text().splitlines()
@@ -281,7 +283,7 @@ def test_stochastic_rounding_rounds_each_coupling_once(tmp_path):
                                                        "weights.rounding": "stochastic"})
     n = 12
     J = np.full((n, n), 0.25) - 0.25 * np.eye(n)       # exactly half an lsb: each coupling is a coin flip
-    program = ps.place_model(ps.IsingModel.from_dense(J), chip)
+    program = ps.place_model(ps.IsingModel.from_dense(J), chip, scale=1.0)   # in chip units: half an lsb each
     export_fpga(program, tmp_path / "out")
     back = read_export(tmp_path / "out")
     codes = np.rint(back.physical.dense() / 0.5)
@@ -310,7 +312,7 @@ def test_reader_rejects_edited_or_foreign_directories(tmp_path):
 
 def test_empty_neighbour_list(tmp_path):
     chip = load_chip("fpga-sparse-ising").with_params({"topology": {"kind": "model"}})
-    program = ps.place_model(ps.IsingModel.from_dense(np.zeros((3, 3)), [1.0, -2.0, 0.0]), chip)
+    program = ps.place_model(ps.IsingModel.from_dense(np.zeros((3, 3)), [1.0, -2.0, 0.0]), chip, scale=1.0)
     m = export_fpga(program, tmp_path / "e", golden_phases=2)
     assert m["tables"]["neighbour"]["depth"] == 0 and m["n_colours"] == 1
     q = read_export(tmp_path / "e")

@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 
 import pbitsim as ps
 from pbitsim.chip.spec import chip_from_dict, load_chip
-from pbitsim.compiler.hardware import build_datapath, lfsr_states
+from pbitsim.compiler.hardware import build_datapath
+from pbitsim.compiler.seeding import lfsr_states
 from pbitsim.engines.schedule import initial_states, replica_streams
 from pbitsim.export import export_fpga, read_export, read_golden
 from pbitsim.kernels.chromatic_datapath import _phase, _phase_cached, integer_inputs
 from pbitsim.kernels.pbit_update import advance_shared
-from pbitsim.compiler.program import chip_graph
+from pbitsim.compiler.chip_graph import chip_graph
 from pbitsim.spin_glass import random_spin_glass
 
 

@@ -22,7 +22,7 @@ from pbitsim.engines.schedule import make_schedule
 from pbitsim.analysis.exact import exact_law, law_from_probs, all_energies
 from pbitsim.analysis.kernel_law import gibbs_p_plus, stationary, sweep_matrix
 from pbitsim.kernels.chromatic import tanh_above
-from pbitsim.compiler.program import place_model
+from pbitsim.compiler.pipeline import place_model
 from pbitsim.topologies import lattice_graph
 
 Z_MAX = 4.5
@@ -147,7 +147,7 @@ _DETERMINISM_SCRIPT = textwrap.dedent("""
     from pbitsim import IsingModel
     from pbitsim.engines import chromatic
     from pbitsim.engines.schedule import make_schedule
-    from pbitsim.compiler.program import place_model
+    from pbitsim.compiler.pipeline import place_model
     rng = np.random.default_rng(5)
     J = np.triu(rng.normal(0, 0.7, (14, 14)) * (rng.random((14, 14)) < 0.4), 1)
     p = place_model(IsingModel.from_dense(J + J.T, rng.normal(0, 0.3, 14)))

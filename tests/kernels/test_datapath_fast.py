@@ -21,10 +21,11 @@ from pbitsim.chip.spec import load_chip
 from pbitsim.compiler.hardware import build_datapath
 from pbitsim.engines import hardware_gibbs as engine
 from pbitsim.engines.schedule import make_schedule
+from pbitsim.engines.options import EngineOptions
 from pbitsim.errors import ChipSpecError
 from pbitsim.kernels import pbit_update as K
 from pbitsim.kernels import datapath_fast as F
-from pbitsim.compiler.program import place_model
+from pbitsim.compiler.pipeline import place_model
 from pbitsim.spin_glass import random_spin_glass
 from pbitsim.topologies import king_graph
 
@@ -68,12 +69,12 @@ CONFIGS = {
 
 def program_for(name, seed=3):
     chip_name, over, js, hs = CONFIGS[name]
-    return place_model(king_model(seed, js, hs), model_chip(chip_name, **over))
+    return place_model(king_model(seed, js, hs), model_chip(chip_name, **over), scale=1.0)  # chip units
 
 
 def run(program, kernel, *, sweeps=40, burn_in=0, thin=1, replicas=3, seed=5, mode="chromatic", beta=0.9):
     sched = make_schedule(sweeps, burn_in, thin, replicas, beta, seed)
-    return engine.run(program, sched, mode=mode, kernel=kernel)
+    return engine.run(program, sched, EngineOptions(kernel=kernel), mode=mode)
 
 
 # ----------------------------------------------------------------- the decision table

@@ -76,7 +76,6 @@ def test_rerun_skips_finished_points(tmp_path, monkeypatch):
 
 
 def test_dask_local_cluster_matches_local_pool(tmp_path):
-    pytest.importorskip("distributed")
     text = SWEEP.replace("repeats = 3", "repeats = 1")
     spec = load_sweep(_write(tmp_path, text))
     pool = _table(run_sweep(spec, str(tmp_path / "pool"), workers=2, progress=False))
@@ -113,14 +112,14 @@ def test_bad_grid_fails_before_work(tmp_path, grid_line, needle):
     ({"zip": {"clock.frequency_mhz": [1.0]}}, "both"),
 ])
 def test_bad_spec_keys(patch, needle):
-    data = {"chip": "ideal", "model": "x.npz", "metrics": ["energy"], "grid": {"clock.frequency_mhz": [1.0]}}
+    data = {"chip": "ideal", "model": "demo_rbm", "metrics": ["energy"], "grid": {"clock.frequency_mhz": [1.0]}}
     data.update(patch)
     with pytest.raises(SweepSpecError, match=needle):
         parse_sweep(data, source="bad.toml")
 
 
 def test_explicit_points_are_crossed_with_the_grid():
-    data = {"chip": "ideal", "model": "x.npz", "metrics": ["energy"], "repeats": 2,
+    data = {"chip": "ideal", "model": "demo_rbm", "metrics": ["energy"], "repeats": 2,
             "grid": {"clock.frequency_mhz": [100.0, 200.0]},
             "points": [{"rng.kind": "ideal"}, {"rng.kind": "xoroshiro", "rng.output_bits": 16}]}
     spec = parse_sweep(data, source="pts.toml")

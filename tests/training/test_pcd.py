@@ -38,7 +38,7 @@ def test_training_on_digits_improves_reconstruction_and_log_likelihood(trained):
     ll, method = log_likelihood(trained.rbm, load_binary_digits(n_samples=400, seed=0))
     assert method == "exact" and ll == pytest.approx(last["log_likelihood"], abs=1e-9)
     assert all(np.isfinite(e["q_hat"]) and "q" in e for e in h)
-    assert trained.chains.shape == (20, 64 + 6)
+    assert trained.replica_states.shape == (20, 64 + 6)
 
 
 def test_training_is_reproducible_and_saves_loadable_weights(trained, digits_subset, tmp_path):

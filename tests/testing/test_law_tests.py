@@ -2,7 +2,7 @@
 import numpy as np
 
 from pbitsim.analysis.exact import codes_to_states, exact_law
-from pbitsim.testing.law_checks import law_test, random_ising, tv_test
+from pbitsim.testing import law_test, random_ising, tv_test
 
 
 def _iid_states(probs, n, R=16, S=4000, seed=0):
