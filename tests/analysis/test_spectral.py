@@ -15,21 +15,13 @@ Systematic scan (site 1, then site 2):
 import numpy as np
 import pytest
 
-import pbitsim as ps
 from pbitsim.analysis.exact import exact_law
 from pbitsim.analysis.relaxation import gradient_observables, observable_relaxation
 from pbitsim.analysis.spectral import spectrum
 from pbitsim.analysis.transition import stationary_law, transition_matrix
 
 
-def pair(J):
-    return ps.IsingModel.from_dense([[0.0, J], [J, 0.0]])
-
-
-def random_model(n, seed, h_scale=0.3):
-    rng = np.random.default_rng(seed)
-    J = np.triu(rng.normal(size=(n, n)), 1)
-    return ps.IsingModel.from_dense(J + J.T, h_scale * rng.normal(size=n))
+from small_models import pair, random_model
 
 
 @pytest.mark.parametrize("beta_j", [0.5, 1.0, 2.0])

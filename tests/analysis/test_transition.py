@@ -9,14 +9,7 @@ from pbitsim.analysis.spectral import spectrum
 from pbitsim.analysis.transition import is_reversible, scheme_for_chip, stationary_law, transition_matrix
 
 
-def pair(J):
-    return ps.IsingModel.from_dense([[0.0, J], [J, 0.0]])
-
-
-def random_model(n, seed, h_scale=0.3):
-    rng = np.random.default_rng(seed)
-    J = np.triu(rng.normal(size=(n, n)), 1)
-    return ps.IsingModel.from_dense(J + J.T, h_scale * rng.normal(size=n))
+from small_models import pair, random_model
 
 
 @pytest.mark.parametrize("scheme", ["random_scan", "systematic", "chromatic"])

@@ -15,7 +15,7 @@ def all_binary(n):
 
 
 def test_sklearn_bernoulli_rbm_components_are_hidden_by_visible():
-    sklearn = pytest.importorskip("sklearn.neural_network")
+    import sklearn.neural_network as sklearn  # the [learn] extra, installed by the README set-up
     rng = np.random.default_rng(0)
     X = (rng.random((40, 6)) < 0.4).astype(float)
     est = sklearn.BernoulliRBM(n_components=3, n_iter=2, random_state=0).fit(X)

@@ -344,8 +344,6 @@ def test_cli_export_chip_and_model(tmp_path, capsys):
 
 
 def test_cli_export_saved_program(tmp_path, capsys):
-    if not hasattr(ps.Program, "save"):
-        pytest.skip("Program.save/load not available")
     program = small_program()
     path = program.save(str(tmp_path / "prog.npz"))
     assert cli_main(["export", str(path), "--out", str(tmp_path / "b"), "--golden-phases", "2"]) == 0
