@@ -13,13 +13,15 @@ from .models import RBM, IsingModel, load_model, save_model
 from .compiler.program import Program
 from .samples import Samples
 from .simulate import simulate
+from .machine.spec import MachineSpec, list_machines, load_machine
 from .analysis.snr import gradient_snr
+from .tempering import temper
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ChipSpec", "ChipSpecError", "IsingModel", "ModelError", "PbitsimError", "Program", "RBM",
     "Samples", "TopologyError", "compile", "compile_model", "exact_law", "export_fpga", "gradient_snr",
-    "list_chips", "load_chip", "load_model",
-    "place_model", "save_model", "simulate",
+    "list_chips", "list_machines", "load_chip", "load_machine", "load_model", "MachineSpec",
+    "place_model", "save_model", "simulate", "temper",
 ]

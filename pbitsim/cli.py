@@ -20,11 +20,14 @@ SUBCOMMANDS = {
     "bench": "commands.bench",
     "demo": "commands.demo",
     "compile": "commands.compile",
+    "partition": "commands.partition",
     "export": "commands.export",
+    "verify-hdl": "commands.verify_hdl",
     "sweep": "commands.sweep",
     "plot": "commands.plot",
     "snr": "commands.snr",
     "train": "commands.train",
+    "temper": "commands.temper",
 }
 
 

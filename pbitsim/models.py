@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from .files.atomic import save_npz_atomic
 from .errors import ModelError
 from .files.npz import open_npz
+from .kernels.sparse_build import is_canonical, is_symmetric, symmetric_csr, upper_triangle
 
 __all__ = ["IsingModel", "RBM", "load_model", "save_model"]
 
@@ -83,9 +84,10 @@ class IsingModel:
         if J.diagonal().any():
             i = int(np.flatnonzero(J.diagonal())[0])
             raise ModelError(f"J must have a zero diagonal; J[{i},{i}] = {J[i, i]}")
-        asym = (J - J.T).tocoo()
-        big = np.abs(asym.data) > 1e-12 * max(1.0, float(np.abs(J.data).max(initial=0.0)))
-        if big.any():
+        tol = 1e-12 * max(1.0, float(J.data.max(initial=0.0)), -float(J.data.min(initial=0.0)))  # no |J| copy
+        if not is_symmetric(J.indptr, J.indices, J.data, tol):  # in place; J - J.T only to name the entry
+            asym = (J - J.T).tocoo()
+            big = np.abs(asym.data) > tol
             k = int(np.flatnonzero(big)[0])
             r, c = int(asym.row[k]), int(asym.col[k])
             raise ModelError(f"J must be symmetric; J[{r},{c}] = {J[r, c]} but J[{c},{r}] = {J[c, r]}")
@@ -137,8 +139,8 @@ class IsingModel:
                     raise ModelError(f"{what} must hold integer indices")
             if arr.size and arr.min() < 0:
                 raise ModelError(f"{what} holds a negative index ({arr.min()})")
-        rows = rows.astype(np.int64)
-        cols = cols.astype(np.int64)
+        rows = rows.astype(np.int64, copy=False)
+        cols = cols.astype(np.int64, copy=False)
         if h is not None:
             h = np.asarray(h, dtype=np.float64)
         if n is None:
@@ -151,6 +153,16 @@ class IsingModel:
         if not np.all(np.isfinite(vals)):
             k = int(np.flatnonzero(~np.isfinite(vals))[0])
             raise ModelError(f"J_val contains a non-finite value ({vals[k]}) at ({rows[k]}, {cols[k]})")
+        if is_canonical(n, rows, cols):  # rows < cols, sorted, unique (e.g. chip edge arrays): CSR in place
+            indptr, indices, data = symmetric_csr(n, rows, cols, vals)
+            h = np.zeros(n) if h is None else h
+            return cls(sp.csr_matrix((data, indices, indptr), shape=(n, n)), h, offset, name)
+        if rows.size and (np.all(rows < cols) or np.all(rows > cols)):  # one orientation: mirror it
+            M = sp.coo_matrix((np.concatenate([vals, vals]), (np.concatenate([rows, cols]),
+                                                             np.concatenate([cols, rows]))), shape=(n, n)).tocsr()
+            M.eliminate_zeros()  # as M + M.T below drops the couplings that are exactly 0
+            h = np.zeros(n) if h is None else h
+            return cls(M, h, offset, name)
         M = sp.coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()
         sym = M - M.T
         sym.eliminate_zeros()
@@ -180,9 +192,8 @@ class IsingModel:
 
     def edges(self):
         """Upper-triangle couplings ``(rows, cols, vals)`` with ``rows < cols`` (int64, int64, float64)."""
-        U = sp.triu(self.J, k=1).tocoo()
-        order = np.lexsort((U.col, U.row))
-        return U.row[order].astype(np.int64), U.col[order].astype(np.int64), U.data[order]
+        J = self.J  # canonical CSR (sorted indices): the upper triangle comes out lexsorted
+        return upper_triangle(J.indptr, J.indices, J.data)
 
     def csr(self):
         """CSR arrays ``(indptr int64, indices int32, weights float64)`` of the symmetric J."""

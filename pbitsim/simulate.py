@@ -96,6 +96,9 @@ def run_engine(program, schedule, options, engine=None):
     Event-only options given to an engine without chip time are an error naming them.
     """
     eng = get_engine(engine or program.chip.clock.mode)
+    if getattr(program, "links", None) is not None and not eng.event_driven:
+        raise PbitsimError(f"a multi-chip machine runs on the event engine (its links have chip time); engine "
+                           f"{eng.name!r} has none: use 'clocked' or 'asynchronous'")
     given = options.event.given()
     if given and not eng.event_driven:
         raise PbitsimError(f"{', '.join(given)} only apply to the event-driven engine (clock mode clocked or "

@@ -2,6 +2,7 @@
 
     python scripts/bench.py [--graphs pegasus16,lattice128,rr100k] [--replicas 1,64]
                             [--peers dwave,openjij,thrml] [--sweeps N] [--quick] [--out FILE.json]
+    python scripts/bench.py --scale [--scale-big]      # 10^6-p-bit chips: build + compile + 100 sweeps, memory
 
 Same as ``pbitsim bench`` and ``python -m pbitsim.bench``; ``--help`` lists the options.
 """

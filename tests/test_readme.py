@@ -143,7 +143,8 @@ def check_bash_outputs(out, d):
     assert np.isfinite(snr["q_hat"]) and snr["exact"]["q"] > 0
     rows = (d / "runs" / "precision" / "results.csv").read_text().strip().splitlines()
     header, values = rows[0].split(","), [r.split(",") for r in rows[1:]]
-    assert len(values) == 2
+    assert len(values) == 4         # 2 precisions x 2 scale policies ([[points]] "compile.scale")
+    assert sorted(v[header.index("compile.scale")] for v in values) == ["gradient"] * 2 + ["percentile"] * 2
     for metric in ("Q", "Q_hat", "bias"):
         col = [float(v[header.index(metric)]) for v in values]
         assert np.all(np.isfinite(col)), (metric, col)

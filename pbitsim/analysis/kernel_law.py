@@ -98,21 +98,25 @@ def schedule_phases(program, mode):
     raise ValueError(f"unknown schedule {mode!r}")
 
 
-def datapath_p_plus(program, beta):
+def datapath_p_plus(program, beta, *, lfsr_as_ideal=False):
     """Exact conditionals of the program's chip datapath at the user's ``beta`` for all states,
-    ``(2^n, n)``, physical order (the datapath runs at ``program.physical_beta(beta)``)."""
+    ``(2^n, n)``, physical order (the datapath runs at ``program.physical_beta(beta)``).
+
+    ``lfsr_as_ideal``: an LFSR chip's words taken as independent uniform ``k``-bit
+    integers (the law the datapath would sample with a perfect source; see
+    :mod:`pbitsim.analysis.rng_correlation`)."""
     n = program.n_physical
     if n > MAX_EXACT_SPINS:
         raise ValueError(f"exact conditionals need n <= {MAX_EXACT_SPINS}")
     dp = program.datapath(program.physical_beta(beta))
     states = codes_to_states(np.arange(1 << n), n)
-    return conditional_p_plus(dp, states)
+    return conditional_p_plus(dp, states, lfsr_as_ideal=lfsr_as_ideal)
 
 
-def kernel_stationary_law(program, beta, mode=None):
+def kernel_stationary_law(program, beta, mode=None, *, lfsr_as_ideal=False):
     """Stationary law over state codes of the program's chip kernel (datapath + schedule) at the user's ``beta``."""
     mode = mode or program.chip.clock.mode
-    p = datapath_p_plus(program, beta)
+    p = datapath_p_plus(program, beta, lfsr_as_ideal=lfsr_as_ideal)
     return stationary(sweep_matrix(p, schedule_phases(program, mode)))
 
 

@@ -6,6 +6,10 @@ Nanoseconds per p-bit update, pbitsim beside peer samplers in one process
 
     python scripts/bench.py [--graphs pegasus16,lattice128,rr100k] [--replicas 1,64]
                             [--peers dwave,openjij,thrml] [--sweeps N] [--quick] [--out FILE.json]
+    python scripts/bench.py --scale [--scale-big] [--out FILE.json]
+
+``--scale`` runs only the scale section (:mod:`pbitsim.bench.scale`): 10^6-p-bit
+chips built, compiled and run, each in its own process, with peak memory.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from .hardware import hardware_rows
 from .peers import PEERS
 from .report import format_table, machine_info
 from .runner import run_benchmark
+from .scale import BIG_CASES, SCALE_CASES, format_scale_table, scale_rows
 from .workloads import GRAPHS, QUICK_GRAPHS
 
 DESCRIPTION = "Speed benchmark: nanoseconds per p-bit update, pbitsim beside peer samplers in one process."
@@ -48,8 +53,27 @@ def add_arguments(ap):
     ap.add_argument("--hardware", action=argparse.BooleanOptionalAction, default=None,
                     help="also time the integer datapath vs float and the event engine with delays on "
                          "Pegasus P16 (default: on, off with --quick)")
+    ap.add_argument("--scale", action="store_true",
+                    help="run only the scale section: Pegasus P206 and a 1000x1000 King's graph built, compiled "
+                         "and run for 100 sweeps, each in its own process (time and peak memory)")
+    ap.add_argument("--scale-big", action="store_true",
+                    help="with --scale (implied), also a 10^7-p-bit lattice and King's graph (needs ~8 GB)")
     ap.add_argument("--out", default=None, help="also write the results as JSON to this file")
     return ap
+
+
+def _run_scale(args, info):
+    cases = list(SCALE_CASES) + (list(BIG_CASES) if args.scale_big else [])
+    t0 = time.perf_counter()
+    rows = scale_rows(cases)
+    print(format_scale_table(rows))
+    print(f"\n(total {time.perf_counter() - t0:.0f} s; ideal chromatic chip, random spin glass, one replica; "
+          "build = topology arrays + model, setup / sweeps = (build + compile) / 100 sweeps; "
+          "targets: total < 30 s, setup / sweeps <= 5, peak RSS < 1.5 GB (10^7: < 8 GB))")
+    if args.out:
+        write_json_atomic(args.out, {"machine": info, "scale": rows})
+        print(f"wrote {args.out}")
+    return 0
 
 
 def run_from_args(args):
@@ -60,6 +84,8 @@ def run_from_args(args):
         raise SystemExit("pbitsim bench: error: --replicas and --repeats must be >= 1")
     info = machine_info()
     print(f"machine: {info['cpu']}, {info['cpus']} CPUs, numba threads {info['numba_threads']}")
+    if args.scale or args.scale_big:
+        return _run_scale(args, info)
     t0 = time.perf_counter()
     graphs = args.graphs or list(QUICK_GRAPHS if args.quick else GRAPHS)
     rows = run_benchmark(graphs, args.replicas, args.peers, args.sweeps, args.quick, args.repeats)

@@ -51,10 +51,11 @@ LIST = (list,)
 
 ROUNDING = ("nearest_even", "nearest", "floor", "zero", "stochastic")
 OVERFLOW = ("saturate", "wrap")
+CLOCKINGS = ("per-update", "free-running")
 CLOCK_MODES = ("chromatic", "clocked", "asynchronous", "naive_parallel", "sequential")
 COLOURINGS = ("auto", "smallest_last", "largest_first", "random_sequential", "independent_set",
               "connected_sequential_bfs", "connected_sequential_dfs", "saturation_largest_first",
-              "dsatur", "bipartite")
+              "dsatur", "bipartite", "structured")
 
 
 def _number_format(section, default_total, default_frac, *, with_rounding=True, extra=None):
@@ -81,7 +82,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
                           "sigmoid", choices=("tanh", "lut", "hard_sigmoid")),
         "lut_input_bits": Key(INT, 5, "address bits of the activation table (indexed by |I| when "
                               "lut_symmetric, else by the signed input)", _range(1, 20)),
-        "lut_output_bits": Key(INT, 32, "bits of each table entry (threshold compared with the RNG word)",
+        "lut_output_bits": Key(INT, 32, "bits L of each table entry (threshold compared with the RNG word; "
+                               "up to 64: uint64 thresholds)",
                                _range(1, 64)),
         "lut_symmetric": Key(BOOL, True, "index the table by |I| and invert the output for negative I"),
         "gain_sigma": Key(FLOAT, 0.0, "relative std of the per-p-bit sigmoid gain (device variation)",
@@ -106,8 +108,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "shared": Key(BOOL, False, "neighbouring p-bits read shifted taps of one shared LFSR"),
         "share_group": Key(INT, 8, "p-bits per shared LFSR when shared = true", _range(1)),
         "share_shift": Key(INT, 1, "stage offset between successive p-bits reading one shared LFSR", _range(0)),
-        "steps_per_update": Key(INT, 1, "LFSR shifts per draw (per update; per sweep for a shared register)",
-                                _range(1, 64)),
+        "clocking": Key(STR, "per-update", "how the LFSR is clocked: per-update (shifted steps_per_update "
+                        "times at each update of its p-bit; per sweep for a shared register) or free-running "
+                        "(steps_per_update shifts per clock cycle: the shifts per update follow from the clock "
+                        "mode and the colouring at compile time; see LFSR clocking below)", choices=CLOCKINGS),
+        "steps_per_update": Key(INT, 1, "per-update: LFSR shifts per draw (per update; per sweep for a shared "
+                                "register); free-running: shifts per clock cycle", _range(1, 64)),
     },
     "weights": _number_format("couplings J", 6, 1, extra={
         "mismatch_rel_sigma": Key(FLOAT, 0.0, "multiplicative coupling mismatch (relative std)", _range(0.0)),
@@ -123,7 +129,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
                     "skew/jitter/delays), asynchronous (Poisson p-bits), naive_parallel (all p-bits at "
                     "once; wrong on purpose), sequential (one p-bit at a time)", choices=CLOCK_MODES),
         "frequency_mhz": Key(FLOAT, 1000.0, "clock frequency; one colour phase per cycle", _range(0.0, lo_open=True)),
-        "colouring": Key(STR, "auto", "graph colouring strategy (auto: fewest colours of several)", choices=COLOURINGS),
+        "colouring": Key(STR, "auto", "graph colouring strategy (auto: fewest colours of several; structured: the "
+                     "topology's colouring by construction)", choices=COLOURINGS),
         "scan": Key(STR, "systematic", "sequential mode: systematic or random scan",
                     choices=("systematic", "random")),
         "skew_ps": Key(FLOAT, 0.0, "std of the static per-p-bit clock skew (ps)", _range(0.0)),
@@ -143,6 +150,47 @@ SCHEMA: dict[str, dict[str, Key]] = {
 }
 
 SECTIONS = tuple(s for s in SCHEMA if s) + ("topology",)
+
+#: The ``docs/chips.md`` section on ``[rng] clocking`` (kept here: the page is generated).
+LFSR_CLOCKING_NOTES = """## LFSR clocking
+
+`[rng] clocking` says when an LFSR shifts, which decides how many shifts separate two words of one p-bit:
+
+- `per-update`: the register shifts `steps_per_update` times at each update of its p-bit (a shared
+  register: per sweep). With `k = width` and one shift, successive words of a p-bit share `width - 1`
+  bits, so the chip does not sample the datapath's Markov law (which assumes independent words).
+- `free-running`: the register shifts on every clock cycle (`steps_per_update` times per cycle, default
+  1), whether or not its p-bit updates. Compile derives the shifts between two updates of a p-bit from the
+  clock (`pbitsim.compiler.hardware.lfsr_shifts_per_update`) and reports them (`lfsr_shifts_per_update` in
+  the compile report, `pbitsim compile`, the export manifest): `steps_per_update` times the cycles between
+  two updates, which are `n_colours` for `chromatic` and `clocked` chips (one colour phase per cycle), `n`
+  for `sequential` (one p-bit per cycle), 1 for `naive_parallel`; for `asynchronous` p-bits, whose updates
+  come at random times, the mean `neuron_time_ns * frequency_mhz / 1000` (rounded, at least 1). The
+  simulator applies the shifts at the update (a per-p-bit register) or at the start of the sweep (a shared
+  one); both give the words a register shifting every cycle gives (docs/datapath.md, "LFSR clocking"). For
+  a shared Fibonacci register colour `c` reads its window `steps_per_update * (n_colours - 1 - c)` stages
+  further along (it reads the register that many shifts before the sweep's last shift: a Fibonacci
+  register is a delay line), and compile rejects windows that then leave the register; shared Galois
+  registers (no delay line) keep the sweep-start form. The event engine applies the same counts
+  (per-p-bit registers at each update, shared registers at each sweep tick).
+
+What it changes, measured against the exact kernel law (`pbitsim.analysis.rng_correlation.kernel_law_check`:
+the datapath's law with independent words; an 8-spin model with the fpga-sparse-ising datapath, 4 colours,
+12,000 sweeps x 32 replicas, `tests/analysis/test_rng_correlation.py`): one shift per update of a 32-bit
+register gives successive words correlated 0.5 (comparator outputs about 0.45) and max |z| = 30; 4 shifts
+per update (free-running, 4 colours) give a word correlation of 2**-4 and max |z| = 2.9; 8 shifts 2.2. On
+the demo RBM (percentile scale rule, `pbitsim.commands.demo.hidden_layer_kl`, seed 1) the hidden-layer KL
+is 1.74 nats per-update and 1.57 nats free-running: most of that distortion is precision, not the LFSR.
+
+Shipped chips: `fpga-sparse-ising`, `pegasus-sdbm` and `fpga-lfsr-shared` are `free-running` (4 shifts per
+update or per sweep: 4 colours); `fpga-sparse-ising-per-update` is `fpga-sparse-ising` with one shift per
+update, to show the difference. Source and assumption: the FPGA p-computers of Aadit et al. (Nature
+Electronics 5, 460, 2022) and Niazi et al. (Nature Electronics 7, 2024) update one colour class per clock
+phase and draw each p-bit's random number from an LFSR-based generator of its own; we found no statement
+in them of which clock shifts the LFSRs. We assume the usual RTL practice, a register on the fast system clock that
+shifts every cycle (free-running); a design that clocks each LFSR with its p-bit's update enable is the
+`per-update` variant.
+"""
 
 
 def reference_markdown() -> str:
@@ -166,4 +214,5 @@ def reference_markdown() -> str:
         req = TOPOLOGY_REQUIRED_KEYS[kind]
         out.append(f"| `{kind}` | " + ", ".join(f"**{k}**" if k in req else k for k in keys) + " |")
     out.append("")
+    out += [LFSR_CLOCKING_NOTES]
     return "\n".join(out)

@@ -169,9 +169,6 @@ def _cross_checks(src, spec: ChipSpec):
                             "every p-bit's window must lie inside the shared register")
     if r.kind == "xoroshiro" and r.output_bits > 53:
         raise ChipSpecError(f"{src}: [rng] output_bits = {r.output_bits} must be <= 53 for xoroshiro")
-    p = spec.pbit
-    if p.activation == "lut" and p.lut_output_bits > 63:
-        raise ChipSpecError(f"{src}: [pbit] lut_output_bits = {p.lut_output_bits} must be <= 63")
     if spec.clock.mode in ("chromatic", "naive_parallel", "sequential") and spec.topology.kind == "edgelist":
         pass
 

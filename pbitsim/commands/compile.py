@@ -1,7 +1,10 @@
 """`pbitsim compile CHIP --model FILE --out program.npz`: place or embed a model, quantize, print the report."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..chip.spec import load_chip
+from ..compiler.scale_policy import scale_policy
 from ..compiler.pipeline import METHODS, compile_model, format_report
 from ..compiler.logical import load_compile_input
 from . import add_chip_argument
@@ -19,7 +22,15 @@ def add_arguments(parser):
                         help="identity (spin i on p-bit i), direct (one p-bit per spin, subgraph search), embed "
                         "(minorminer chains) or auto (default: identity if it fits, else search, else embed)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the placement/embedding search (default 0)")
-    parser.add_argument("--scale", type=float, help="chip units per model unit (default: fit the weight format)")
+    parser.add_argument("--scale", default="percentile",
+                        help="scale policy: percentile (default: fit the --percentile magnitude to the "
+                        "weight/bias formats), law (search: sampled law closest to the target), gradient "
+                        "(search: smallest gradient bias), or a number (chip units per model unit)")
+    parser.add_argument("--scale-candidates", type=int, default=12,
+                        help="budget of candidate scales of a search policy (default 12)")
+    parser.add_argument("--scale-seconds", type=float, default=60.0,
+                        help="wall-time budget of a search policy in seconds (default 60)")
+    parser.add_argument("--data", help="data for the gradient policy's Q ('digits' or an .npz with key 'data')")
     parser.add_argument("--percentile", type=float, default=100.0,
                         help="fit this percentile of |J|, |h| to the format's range; larger values clip "
                         "(default 100)")
@@ -30,10 +41,18 @@ def add_arguments(parser):
                         help="time limit of the placement/embedding search in seconds (default 60)")
 
 
+def _policy(args):
+    """The ``--scale`` policy with the search options (a number or ``percentile`` takes none)."""
+    policy = scale_policy(args.scale, args.percentile)
+    if not policy.searches:
+        return policy
+    return replace(policy, candidates=args.scale_candidates, max_seconds=args.scale_seconds, data=args.data)
+
+
 def main(args):
     chip = load_chip(args.chip)
     model = load_compile_input(args.model)
-    program = compile_model(model, chip, method=args.method, scale=args.scale, percentile=args.percentile,
+    program = compile_model(model, chip, method=args.method, scale=_policy(args), percentile=args.percentile,
                             chain_strength=args.chain_strength, seed=args.seed, timeout_s=args.timeout,
                             progress=True)   # a bar while a minor embedding runs, on a terminal only
     print(format_report(program.report))

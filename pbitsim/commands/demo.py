@@ -2,10 +2,15 @@
 
 1. load the shipped trained RBM (64 visible x 10 hidden, binarized digits);
 2. compile it onto ``fpga-sparse-ising`` (minor embedding into Pegasus P6,
-   6-bit fixed point, 32-entry LUT, 32-bit LFSRs);
-3. measure the gradient signal-to-noise and bias on the ideal chip and on the
-   compiled FPGA chip, both against the exact gradient (the hidden layer is
-   small enough for exact RBM marginals);
+   6-bit fixed point, 32-entry LUT, 32-bit LFSRs) twice: with the demo's scale
+   policy (``--scale``, default ``law``: the scale and chain-coupler level whose
+   sampled hidden layer is closest to the exact one,
+   :mod:`pbitsim.compiler.scale_policy`) and, on the same chains, with the
+   percentile rule (the compiler's default) as the comparison;
+3. measure the gradient signal-to-noise and bias on the ideal chip and on both
+   compiled programs, all against the exact gradient (the hidden layer is
+   small enough for exact RBM marginals), and the hidden-layer KL of each
+   (the sampled hidden layer against its exact marginal, nats);
 4. write a comparison plot, the reports (``snr_<chip>.txt`` and ``.json``), a
    ``summary.json`` (every field set: compile report, one row of SNR numbers per
    chip, export) and an FPGA export of the program.
@@ -24,10 +29,15 @@ import sys
 import tempfile
 import time
 
+from dataclasses import replace
+
 import numpy as np
 from tqdm.auto import tqdm
 
 from ..analysis.snr import gradient_snr
+from ..compiler.scale_objectives import layer_log_marginal
+from ..compiler.scale_policy import scale_policy
+from ..simulate import simulate
 from ..chip.spec import load_chip
 from ..compiler import compile_model
 from ..export import export_fpga
@@ -45,9 +55,41 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=1, help="seed (default 1)")
     parser.add_argument("--estimates", type=int, default=16, help="independent gradient estimates (default 16)")
     parser.add_argument("--samples", type=int, default=100, help="samples per estimate (default 100)")
+    parser.add_argument("--scale", default=DEMO_SCALE_POLICY,
+                        help=f"scale policy of the demo's program (default {DEMO_SCALE_POLICY}; the percentile "
+                        "rule is always shown beside it): percentile, law, gradient or a number")
+    parser.add_argument("--scale-seconds", type=float, default=120.0,
+                        help="wall-time budget of the scale search in seconds (default 120)")
 
 
 STAGES = ("compile", "SNR on the ideal chip", "SNR on the chip", "plot and reports", "FPGA export")
+#: the demo's scale policy (``--scale``); ``docs/precision.md`` measures it against the percentile rule
+DEMO_SCALE_POLICY = "law"
+#: search settings of the demo's policy: runs long enough for a 1024-state hidden-layer histogram, and
+#: five chain-coupler levels (the demo RBM is minor-embedded with chains of up to 13 p-bits)
+DEMO_SEARCH = dict(candidates=16, replicas=32, sweeps=1000, burn_in=200, data="digits",
+                   chain_levels=(0.25, 0.375, 0.5, 0.625, 0.75))
+#: name suffix of the comparison row compiled with the percentile rule
+RULE_SUFFIX = "-percentile-rule"
+#: the run that measures each row's hidden-layer KL: replicas x sweeps (after BURN_IN)
+KL_REPLICAS, KL_SWEEPS, KL_BURN_IN = 64, 2000, 200
+
+
+def hidden_layer_kl(model_or_program, chip, rbm, seed):
+    r"""``KL(q || p)`` in nats: the sampled hidden layer's histogram ``q`` against its exact marginal ``p``.
+
+    One seeded run of ``KL_REPLICAS`` x ``KL_SWEEPS`` samples (after ``KL_BURN_IN`` sweeps);
+    ``p(h) ∝ exp(c'h) prod_i (1 + exp(b_i + W_i h))``
+    (:func:`pbitsim.compiler.scale_objectives.layer_log_marginal`).  Its finite-sample
+    floor is about ``(visited states) / (2 N)`` (0.01 nats for the ideal chip here).
+    """
+    run = simulate(model_or_program, chip, sweeps=KL_SWEEPS, burn_in=KL_BURN_IN, replicas=KL_REPLICAS, seed=seed)
+    states = model_or_program.unembed(run.states) if hasattr(model_or_program, "unembed") else run.states
+    _, logp = layer_log_marginal(rbm)
+    h = (states[..., rbm.n_visible:].reshape(-1, rbm.n_hidden) > 0).astype(np.int64)
+    q = np.bincount(h @ (1 << np.arange(rbm.n_hidden)), minlength=logp.size) / h.shape[0]
+    m = q > 0
+    return float(np.sum(q[m] * (np.log(q[m]) - logp[m])))
 
 
 def _row(rep):
@@ -70,17 +112,21 @@ def _plot(path, rows):
     import matplotlib.pyplot as plt
 
     names = list(rows)
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
     for ax, key, err, title in ((axes[0], "q", "q_ci", "Q = |g|^2 / E|ghat - g|^2"),
-                                (axes[1], "bias_sq", "bias_sq_stderr", "bias^2 = |E ghat - g|^2")):
+                                (axes[1], "bias_sq", "bias_sq_stderr", "bias^2 = |E ghat - g|^2"),
+                                (axes[2], "hidden_kl", None, "hidden-layer KL [nats]")):
         vals = [rows[k][key] if rows[k][key] is not None else np.nan for k in names]
-        if err == "q_ci":
+        if err is None:
+            yerr = None
+        elif err == "q_ci":
             lo = [v - (rows[k][err] or [v, v])[0] for k, v in zip(names, vals)]
             hi = [(rows[k][err] or [v, v])[1] - v for k, v in zip(names, vals)]
             yerr = [lo, hi]
         else:
             yerr = [rows[k][err] or 0.0 for k in names]
-        ax.bar(names, vals, yerr=yerr, capsize=4, color=["tab:blue", "tab:orange"][: len(names)])
+        ax.bar(names, vals, yerr=yerr, capsize=4, color=["tab:blue", "tab:orange", "tab:grey"][: len(names)])
+        ax.tick_params(axis="x", labelsize=7, labelrotation=10)
         ax.set_title(title, fontsize=10)
         ax.axhline(0, color="k", lw=0.5)
     fig.suptitle("trained RBM: gradient quality on the ideal chip vs the FPGA chip", fontsize=10)
@@ -149,30 +195,53 @@ def _build(build, args, rbm, chip, bar):
     """Every output of the demo, written into the folder ``build``; one bar step per :data:`STAGES` entry."""
     _say(f"model     shipped demo RBM: {rbm.n_visible} visible x {rbm.n_hidden} hidden (binarized 8x8 digits)")
     _step(bar, STAGES[0])
-    program = compile_model(rbm, chip, seed=args.seed)
+    policy = scale_policy(args.scale)
+    rule = compile_model(rbm, chip, seed=args.seed)            # today's rule: the compiler's default
+    program = rule
+    if policy.name != "percentile":                            # the same chains, the demo's scale policy
+        chains = {i: [int(x) for x in rule.chip_nodes[rule.chains[i]]] for i in range(rule.n_logical)}
+        program = compile_model(rbm, chip, seed=args.seed, mapping=chains,
+                                scale=replace(policy, **DEMO_SEARCH, max_seconds=args.scale_seconds)
+                                if policy.searches else policy)
     rep = program.report
     _say(f"compile   {chip.name}: {rep['n_physical']} of {rep['n_chip']} p-bits, chains up to "
-         f"{rep['chain_length_max']}, {rep['n_colours']} colours, scale {rep['scale']:.3g}, "
-         f"{100 * rep['fraction_zeroed_J']:.0f}% of couplings round to 0 at {rep['weight_format']}")
+         f"{rep['chain_length_max']}, {rep['n_colours']} colours, {rep['weight_format']}")
+    programs = {chip.name: program}
+    if program is not rule:
+        programs[chip.name + RULE_SUFFIX] = rule
+    for name, p in programs.items():
+        r = p.report
+        sat = r.get("saturation_rate")
+        _say(f"  {r['scale_policy_detail'] if p is program else 'percentile rule (comparison)'}: scale "
+             f"{r['scale']:.3g}, chain coupler {r['chain_strength_physical']:.3g}, "
+             f"{100 * r['fraction_zeroed_J']:.0f}% of couplings round to 0, accumulator saturates in "
+             + ("-" if sat is None else f"{100 * sat:.0f}%") + " of updates"
+             + (f" ({r['scale_objective']} {r['scale_objective_value']:.3g})" if r.get("scale_objective") else ""))
     program.save(os.path.join(build, "program.npz"))
     bar.update()
     kw = dict(estimates=args.estimates, samples_per_estimate=args.samples, burn_in=100, seed=args.seed,
               progress=True)     # nested bars, on a terminal only
     _step(bar, STAGES[1])
     reports = {"ideal": gradient_snr(rbm, "ideal", "digits", **kw)}
+    kls = {"ideal": hidden_layer_kl(rbm, "ideal", rbm, args.seed)}
     bar.update()
     _step(bar, STAGES[2])
-    reports[chip.name] = gradient_snr(program, data="digits", **kw)
+    for name, p in programs.items():
+        reports[name] = gradient_snr(p, data="digits", **kw)
+        kls[name] = hidden_layer_kl(p, None, rbm, args.seed)
     bar.update()
     _step(bar, STAGES[3])
-    rows = {name: _row(r) for name, r in reports.items()}
-    _say(f"\n{'chip':20s} {'Q':>8s} {'Q 95% CI':>18s} {'bias^2':>9s} {'± se':>7s} {'variance':>9s} {'Qhat':>8s}")
+    rows = {name: {**_row(r), "hidden_kl": kls[name]} for name, r in reports.items()}
+    width = max(len(n) for n in rows) + 1
+    _say(f"\n{'chip':{width}s} {'Q':>8s} {'Q 95% CI':>18s} {'bias^2':>9s} {'± se':>7s} {'variance':>9s} "
+         f"{'Qhat':>8s} {'hidden KL':>9s}")
     for name, r in rows.items():
         ci = r["q_ci"] or [float("nan")] * 2
-        _say(f"{name:20s} {r['q']:8.3g} [{ci[0]:7.3g}, {ci[1]:7.3g}] {r['bias_sq']:9.3g} "
-             f"{r['bias_sq_stderr']:7.2g} {r['variance']:9.3g} {r['q_hat']:8.3g}")
+        _say(f"{name:{width}s} {r['q']:8.3g} [{ci[0]:7.3g}, {ci[1]:7.3g}] {r['bias_sq']:9.3g} "
+             f"{r['bias_sq_stderr']:7.2g} {r['variance']:9.3g} {r['q_hat']:8.3g} {r['hidden_kl']:9.3g}")
     _say("(Q against the exact gradient; bias^2 is what more samples never remove; "
-         "Qhat equals Q only for an unbiased estimator)")
+         "Qhat equals Q only for an unbiased estimator; hidden KL: sampled hidden layer vs its exact "
+         "marginal, nats)")
     for name, r in rows.items():
         for w in r["warnings"]:
             _say(f"WARNING ({name}): {w}")

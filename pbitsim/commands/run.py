@@ -1,4 +1,4 @@
-"""`pbitsim run CHIP`: simulate a model (or a random spin glass) on a chip and summarise."""
+"""`pbitsim run CHIP`: simulate a model (or a random spin glass) on a chip, or on a multi-chip machine, and summarise."""
 from __future__ import annotations
 
 import os
@@ -11,14 +11,15 @@ from ..files.atomic import write_json_atomic
 from ..chip.spec import load_chip
 from ..errors import PbitsimError
 from ..models import load_model
-from ..compiler.chip_graph import chip_graph
+from ..compiler.chip_graph import chip_arrays
 from ..compiler.pipeline import as_program
+from ..machine.spec import is_machine_file, load_machine
 from ..simulate import ENGINES, simulate
 from ..spin_glass import random_spin_glass
 from ..topologies.footprint import available_memory_bytes, format_bytes
 from . import add_chip_argument, add_sampling_arguments
 
-HELP = "simulate a model on a chip and print a summary"
+HELP = "simulate a model on a chip (or a multi-chip machine, machines/*.toml) and print a summary"
 
 
 def add_arguments(parser):
@@ -37,7 +38,7 @@ def add_arguments(parser):
 def build_model(chip, model_path, seed):
     if model_path:
         return load_model(model_path)
-    G = chip_graph(chip)
+    G = chip_arrays(chip)  # edge arrays, no networkx: seconds for 10^6 p-bits
     if G is None:
         raise PbitsimError(f"chip {chip.name!r} takes the model's own graph (topology kind 'model'); "
                            "give --model FILE.npz")
@@ -77,6 +78,11 @@ def format_summary(program, samples) -> str:
             lines.append(f"delays      synapse {info['synapse_delay_ns_mean']:.3g} ns mean "
                          f"(max {info.get('synapse_delay_ns_max', 0):.3g}), response "
                          f"{info.get('response_time_ns', 0):.3g} ns")
+    if "links" in info:  # a multi-chip machine
+        part = program.report["partition"]
+        lines.append(f"machine     {program.report['machine']}: {part['n_chips']} chips, loads {part['load']}, "
+                     f"eta {part['eta']:.4f}, max link delay {info['links']['max_link_delay_ns']:.4g} ns, "
+                     f"exchange period {info['links']['exchange_period_ns']:.4g} ns")
     if "datapath" in info:
         dp = info["datapath"]
         lines.append(f"datapath    {dp.get('weight_format', 'float')}, activation {dp.get('activation')}, "
@@ -118,9 +124,12 @@ def write_outputs(out, program, samples, overwrite):
 
 def main(args):
     check_arguments(args)
-    chip = load_chip(args.chip)
-    model = build_model(chip, args.model, args.seed)
-    program = as_program(model, chip, seed=args.seed)
+    if is_machine_file(args.chip):  # a multi-chip machine: the model partitioned over its chips
+        machine = load_machine(args.chip)
+        program = as_program(build_model(machine.chip, args.model, args.seed), machine, seed=args.seed)
+    else:
+        chip = load_chip(args.chip)
+        program = as_program(build_model(chip, args.model, args.seed), chip, seed=args.seed)
     check_memory(program, args)
     samples = simulate(program, sweeps=args.sweeps, burn_in=args.burn_in, thin=args.thin,
                        replicas=args.replicas, beta=args.beta, seed=args.seed, engine=args.engine,

@@ -1,23 +1,26 @@
 """A chip's coupling graph, shared between compilations, and the colouring of the p-bits a program uses.
 
-Building a large chip graph (Pegasus) takes a fraction of a second, so
-:func:`shared_chip_graph` keeps one read-only (``nx.freeze``) graph per
-``[topology]`` table and :func:`chip_edges` its sorted edge arrays;
+The compiler works on :func:`chip_arrays`: the chip's topology as read-only
+edge arrays (:class:`~pbitsim.topologies.arrays.TopologyArrays`, built
+without networkx; a 10^6-p-bit Pegasus in about a second), kept once per
+``[topology]`` table; its networkx view (:func:`shared_chip_graph`, a frozen
+graph) is built only when asked (subgraph search, minor embedding, plots).
 ``edgelist`` graphs are rebuilt every time (the file may have changed).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
-import networkx as nx
 import numpy as np
 
 from ..chip.spec import ChipSpec
+from ..errors import TopologyError
 from ..models import IsingModel
-from ..topologies import topology_graph
+from ..topologies import TopologyArrays, topology_arrays, topology_graph
 from .colouring import Colouring, canonical_colors, colour_graph, edge_arrays
 
-__all__ = ["chip_graph", "shared_chip_graph", "chip_edges", "program_colouring", "restrict_colouring"]
+__all__ = ["chip_arrays", "chip_graph", "shared_chip_graph", "chip_edges", "program_colouring",
+           "restrict_colouring"]
 
 
 def chip_graph(chip: ChipSpec):
@@ -44,35 +47,47 @@ def _shared_key(chip: ChipSpec):
     return t, repr(t.params)
 
 
-@lru_cache(maxsize=16)
-def _frozen_topology_graph(key) -> nx.Graph:
+@lru_cache(maxsize=8)
+def _shared_topology_arrays(key) -> TopologyArrays:
     t = key[0]
-    return nx.freeze(topology_graph(t.kind, t.param_dict, base_dir=t.base_dir))
+    return topology_arrays(t.kind, t.param_dict, base_dir=t.base_dir)
 
 
-@lru_cache(maxsize=16)
-def _frozen_topology_edges(key):
-    n, rows, cols = edge_arrays(_frozen_topology_graph(key))
-    rows.setflags(write=False)
-    cols.setflags(write=False)
-    return n, rows, cols
+def chip_arrays(chip: ChipSpec) -> TopologyArrays | None:
+    """The chip's topology as edge arrays (shared between calls), or None for topology kind ``model``.
+
+    Refuses, before building anything, a topology whose estimated memory
+    exceeds the machine's available memory (:mod:`pbitsim.topologies.footprint`).
+    """
+    if chip.topology.kind == "model":
+        return None
+    key = _shared_key(chip)
+    try:
+        if key is None:
+            t = chip.topology
+            return topology_arrays(t.kind, t.param_dict, base_dir=t.base_dir)
+        return _shared_topology_arrays(key)
+    except TopologyError as exc:  # e.g. too big for the memory left now: name the chip
+        raise TopologyError(f"chip {chip.name!r}: {exc}") from None
 
 
 def shared_chip_graph(chip: ChipSpec):
     """Like :func:`chip_graph`, but a read-only (``nx.freeze``) graph shared between calls.
 
-    The compiler reuses one per ``[topology]`` table; mutating it raises.
-    ``edgelist`` graphs are rebuilt every time.
+    The networkx view of :func:`chip_arrays` (same nodes and edges); mutating
+    it raises.  ``edgelist`` graphs are rebuilt every time.  Meant for small chips.
     """
-    key = _shared_key(chip)
-    return chip_graph(chip) if key is None else _frozen_topology_graph(key)
+    arrays = chip_arrays(chip)
+    return None if arrays is None else arrays.to_networkx()
 
 
 def chip_edges(chip: ChipSpec, G):
-    """``edge_arrays(G)`` of the chip graph ``G``, cached when ``G`` is the shared one."""
-    key = _shared_key(chip)
-    if key is not None and G is _frozen_topology_graph(key):
-        return _frozen_topology_edges(key)
+    """``(n, rows, cols)`` of the chip graph ``G`` (TopologyArrays or networkx), canonical."""
+    if isinstance(G, TopologyArrays):
+        return G.edge_arrays()
+    arrays = chip_arrays(chip) if _shared_key(chip) is not None else None
+    if arrays is not None and G is arrays._cache.get("networkx"):
+        return arrays.edge_arrays()
     return edge_arrays(G)
 
 
@@ -83,11 +98,15 @@ def program_colouring(chip: ChipSpec, logical: IsingModel, G, chip_nodes, strate
     if chip.topology.kind == "model":
         r, c, _ = logical.edges()
         return colour_graph((logical.n, r, c), strategy)
-    return restrict_colouring(colour_graph(chip_edges(chip, G), strategy), chip_nodes)
+    graph = G if isinstance(G, TopologyArrays) else chip_edges(chip, G)
+    return restrict_colouring(colour_graph(graph, strategy), chip_nodes)
 
 
 def restrict_colouring(colouring: Colouring, nodes) -> Colouring:
     """The colouring of a chip graph restricted to ``nodes`` (still proper on any subgraph)."""
-    colours = canonical_colors(np.asarray(colouring.colours)[np.asarray(nodes)])
+    nodes = np.asarray(nodes)
+    if nodes.size == colouring.colours.size and np.array_equal(nodes, np.arange(nodes.size)):
+        return colouring  # every p-bit in use: already canonical
+    colours = canonical_colors(np.asarray(colouring.colours)[nodes])
     colours.setflags(write=False)
     return Colouring(colours, int(colours.max()) + 1 if colours.size else 0, colouring.strategy)

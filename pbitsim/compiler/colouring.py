@@ -7,6 +7,16 @@ Gibbs sampler; fewer colours mean fewer phases per sweep (4 on Pegasus).
 Colourings are canonical (classes ordered by decreasing size, ties by smallest
 node index), always validated, and cached per graph in memory and on disk
 (``$PBITSIM_CACHE_DIR/colourings/`` or ``~/.cache/pbitsim/colourings/``).
+
+Large graphs (more than :data:`LARGE_GRAPH_NODES` nodes, e.g. a 10^6-p-bit
+chip): ``structured`` -- the colouring a chip family has by construction
+(:class:`~pbitsim.topologies.arrays.TopologyArrays` ``colours``: lattices and
+Chimera 2, King's graph, Pegasus and Zephyr 4) -- costs nothing, and the
+networkx strategies would take minutes and gigabytes, so ``auto`` there means
+``structured`` (falling back to an exact 2-colouring or a Numba smallest-last
+greedy colouring) and ``smallest_last`` runs the Numba kernel
+(:mod:`pbitsim.kernels.graph_colouring`; same rule, its own tie-breaks).
+Below the threshold every strategy runs exactly as before.
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from pbitsim.files.atomic import save_npy_atomic
 from pbitsim.errors import TopologyError
+from pbitsim.kernels.graph_colouring import adjacency, greedy_colours, smallest_last_order, two_colouring
+from pbitsim.topologies.arrays import TopologyArrays, canonical_edges
 
 #: Accepted strategy names -> canonical name (networkx ``greedy_color`` names + aliases).
 STRATEGY_ALIASES: dict[str, str] = {
@@ -39,7 +51,11 @@ STRATEGY_ALIASES: dict[str, str] = {
     "DSATUR": "saturation_largest_first",
     "bipartite": "bipartite",
     "auto": "auto",
+    "structured": "structured",
+    "construction": "structured",
 }
+#: Above this many nodes ``auto`` and ``smallest_last`` run in Numba (see the module docstring).
+LARGE_GRAPH_NODES = 100_000
 #: ``auto`` keeps the fewest colours among these (DSATUR only below this many nodes).
 _AUTO_CANDIDATES = ("smallest_last", "connected_sequential_dfs", "saturation_largest_first")
 _AUTO_DSATUR_MAX_NODES = 3000
@@ -91,10 +107,14 @@ class Colouring:
 def edge_arrays(G_or_edges) -> tuple[int, np.ndarray, np.ndarray]:
     """Return ``(n, rows, cols)``: unique undirected edges with ``rows < cols``, sorted.
 
-    Accepts a networkx graph on nodes ``0..n-1`` or a tuple ``(n, rows, cols)``
-    (either orientation, duplicates allowed, e.g. from a symmetric CSR matrix).
-    Self-loops cannot be coloured and raise :class:`TopologyError`.
+    Accepts a networkx graph on nodes ``0..n-1``, a
+    :class:`~pbitsim.topologies.arrays.TopologyArrays` (returned as is: already
+    canonical) or a tuple ``(n, rows, cols)`` (either orientation, duplicates
+    allowed, e.g. from a symmetric CSR matrix).  Self-loops cannot be coloured
+    and raise :class:`TopologyError`.
     """
+    if isinstance(G_or_edges, TopologyArrays):
+        return G_or_edges.edge_arrays()
     if isinstance(G_or_edges, nx.Graph):
         n = G_or_edges.number_of_nodes()
         if set(G_or_edges.nodes()) != set(range(n)):
@@ -112,8 +132,12 @@ def edge_arrays(G_or_edges) -> tuple[int, np.ndarray, np.ndarray]:
     loops = e[e[:, 0] == e[:, 1]]
     if len(loops):
         raise TopologyError(f"node {loops[0, 0]} has a self-loop; it cannot be coloured")
-    e = np.unique(np.sort(e, axis=1), axis=0).reshape(-1, 2)
-    return n, np.ascontiguousarray(e[:, 0]), np.ascontiguousarray(e[:, 1])
+    lo, hi = np.minimum(e[:, 0], e[:, 1]), np.maximum(e[:, 0], e[:, 1])
+    keys = lo * n + hi
+    if keys.size < 2 or np.all(keys[1:] > keys[:-1]):  # already canonical: skip the sort
+        return n, np.ascontiguousarray(lo), np.ascontiguousarray(hi)
+    rows, cols = canonical_edges(n, lo, hi)
+    return n, rows, cols
 
 
 def validate_colouring(n: int, rows, cols, colours) -> None:
@@ -185,6 +209,28 @@ def _greedy_colors(n, rows, cols, strategy: str, seed: int) -> np.ndarray:
     return colours
 
 
+def _numba_smallest_last(n, rows, cols) -> np.ndarray:
+    """Greedy colouring in smallest-last order (:mod:`pbitsim.kernels.graph_colouring`), O(n + E)."""
+    indptr, indices = adjacency(n, rows, cols)
+    return greedy_colours(n, indptr, indices, smallest_last_order(n, indptr, indices))
+
+
+def _large_colours(n, rows, cols, strategy: str, known) -> np.ndarray:
+    """``structured`` (any size) and, above :data:`LARGE_GRAPH_NODES`, ``auto`` / ``smallest_last``.
+
+    ``known``: the family's colouring by construction, or None.
+    """
+    if strategy in ("structured", "auto") and known is not None:
+        return canonical_colors(known)
+    if strategy == "auto":
+        indptr, indices = adjacency(n, rows, cols)
+        colours, u, _ = two_colouring(n, indptr, indices)
+        if u < 0:
+            return canonical_colors(colours)
+        return canonical_colors(greedy_colours(n, indptr, indices, smallest_last_order(n, indptr, indices)))
+    return canonical_colors(_numba_smallest_last(n, rows, cols))
+
+
 def _fingerprint(n, rows, cols, strategy: str, seed: int) -> str:
     """sha256 of the canonical edge set, strategy and (for random_sequential) seed."""
     h = hashlib.sha256(_CACHE_VERSION)
@@ -246,14 +292,19 @@ def _auto_colors(n, rows, cols) -> np.ndarray:
     return best
 
 
+def _uses_kernels(n: int, strategy: str) -> bool:
+    return strategy == "structured" or (n > LARGE_GRAPH_NODES and strategy in ("auto", "smallest_last"))
+
+
 def colour_graph(G_or_edges, strategy: str = "smallest_last", *, seed: int = 0,
                  cache: bool = True) -> Colouring:
     """Colour a graph so that no edge joins two nodes of one colour.
 
     Parameters
     ----------
-    G_or_edges : networkx.Graph or tuple
-        A graph on nodes ``0..n-1`` or ``(n, rows, cols)`` edge arrays.
+    G_or_edges : networkx.Graph, TopologyArrays or tuple
+        A graph on nodes ``0..n-1``, a chip topology as arrays (carrying its
+        colouring by construction, if any) or ``(n, rows, cols)`` edge arrays.
     strategy : str
         A ``networkx.greedy_color`` strategy (``largest_first``,
         ``random_sequential``, ``smallest_last``, ``independent_set``,
@@ -261,7 +312,12 @@ def colour_graph(G_or_edges, strategy: str = "smallest_last", *, seed: int = 0,
         ``saturation_largest_first``), the alias ``dsatur``, or ``bipartite``
         (exact 2-colouring; raises if the graph has an odd cycle), or ``auto``
         (the fewest colours among bipartite, smallest_last,
-        connected_sequential_dfs and, below 3,000 nodes, DSATUR).
+        connected_sequential_dfs and, below 3,000 nodes, DSATUR), or
+        ``structured`` (alias ``construction``: the family's colouring by
+        construction when ``G_or_edges`` is a TopologyArrays that has one, else a
+        Numba smallest-last greedy colouring).  Above
+        :data:`LARGE_GRAPH_NODES` nodes ``auto`` is ``structured`` (or an exact
+        2-colouring, or Numba smallest-last) and ``smallest_last`` runs in Numba.
         ``smallest_last`` colours Pegasus with 4 colours in well under a second;
         DSATUR (~40 s) and ``independent_set`` (~2 min) are far slower there.
     seed : int
@@ -281,7 +337,10 @@ def colour_graph(G_or_edges, strategy: str = "smallest_last", *, seed: int = 0,
     strategy = STRATEGY_ALIASES[strategy]
     n, rows, cols = edge_arrays(G_or_edges)
     colours = None
-    if cache:
+    if _uses_kernels(n, strategy):
+        known = G_or_edges.colours if isinstance(G_or_edges, TopologyArrays) else None
+        colours = _large_colours(n, rows, cols, strategy, known)
+    elif cache:
         key = _fingerprint(n, rows, cols, strategy, int(seed))
         path = os.path.join(_cache_dir(), key + ".npy")
         colours = _MEMORY_CACHE.get(key)

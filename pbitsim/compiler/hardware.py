@@ -86,8 +86,94 @@ def build_lut(chip, beta, lsb):
         k -= size // 2
     v = k * lsb * 2.0 ** chip.accumulator.beta_shift
     prob = 0.5 * (1.0 + np.tanh(beta * v))
-    t = np.rint(prob * 2.0 ** L)
-    return np.clip(t, 0, 2.0 ** L - 1).astype(np.uint64)
+    return thresholds_from_probabilities(prob, L)
+
+
+def thresholds_from_probabilities(prob, L):
+    """``round(prob * 2**L)`` clipped to ``0 .. 2**L - 1`` as uint64, exact up to ``L = 64``.
+
+    The product is formed in float64 (53-bit significand: for ``L > 53`` the
+    low bits of an entry come from the float rounding of ``prob``, which is
+    all the table needs).  Entries that round to ``2**L`` (not representable in
+    ``L`` bits; for ``L = 64`` not even in uint64) become ``2**L - 1``, so the
+    comparator ``T > w`` still outputs -1 for the one word ``w = 2**L - 1``.
+    """
+    t = np.rint(np.clip(np.asarray(prob, dtype=np.float64), 0.0, 1.0) * 2.0 ** L)
+    full = t >= 2.0 ** L
+    out = np.where(full, 0.0, t).astype(np.uint64)   # below 2**64: exact conversion
+    out[full] = np.uint64((1 << L) - 1)
+    return out
+
+
+#: ``[clock] mode`` -> clock cycles between two updates of one p-bit, as a function of
+#: ``(n_colours, n_pbits)``; one colour phase (chromatic, clocked), one p-bit (sequential) or
+#: every p-bit (naive_parallel) per cycle.
+_CYCLES_PER_UPDATE = {
+    "chromatic": lambda c, n: c,
+    "clocked": lambda c, n: c,
+    "sequential": lambda c, n: n,
+    "naive_parallel": lambda c, n: 1,
+}
+
+
+def lfsr_shifts_per_update(chip, n_colours, n_pbits) -> int:
+    """LFSR shifts between two draws of one p-bit (per sweep for a shared register).
+
+    ``[rng] clocking = "per-update"``: ``steps_per_update`` as written.
+    ``"free-running"``: the register shifts ``steps_per_update`` times (default
+    1) per clock cycle, so the count is that times the number of cycles
+    between two updates of a p-bit: ``n_colours`` for chromatic and clocked
+    chips (one colour phase per cycle), ``n_pbits`` for sequential ones (one
+    p-bit per cycle), 1 for naive parallel (all at once).  Asynchronous p-bits
+    update at random times; a register clocked at ``frequency_mhz`` shifts
+    ``neuron_time_ns * frequency_mhz / 1000`` cycles between two updates on
+    average, and that mean (rounded, at least 1 cycle) is the count used.
+    """
+    r = chip.rng
+    if r.clocking != "free-running":
+        return int(r.steps_per_update)
+    mode = chip.clock.mode
+    if mode == "asynchronous":
+        cycles = max(1, int(round(chip.timing.neuron_time_ns * chip.clock.frequency_mhz / 1000.0)))
+    else:
+        cycles = max(1, int(_CYCLES_PER_UPDATE[mode](int(n_colours), int(n_pbits))))
+    return cycles * int(r.steps_per_update)
+
+
+def lfsr_clocking_report(chip, n_colours, n_pbits) -> dict:
+    """``{lfsr_clocking, lfsr_shifts_per_update, lfsr_shared}`` for a compile report (empty without an LFSR)."""
+    if chip.rng.kind != "lfsr":
+        return {}
+    return {"lfsr_clocking": chip.rng.clocking,
+            "lfsr_shifts_per_update": lfsr_shifts_per_update(chip, n_colours, n_pbits),
+            "lfsr_shared": bool(chip.rng.shared)}
+
+
+def _shared_phase_offsets(chip, colours, order, off):
+    """Window offsets of shared free-running Fibonacci registers: ``off + s (C - 1 - colour)``.
+
+    The model shifts a shared register ``s C`` times at the start of a sweep
+    (``s`` = shifts per cycle, ``C`` = colours) and lets every phase read it;
+    a register shifting ``s`` times per clock cycle is, when colour ``c``
+    reads it (after the shifts of that cycle), ``s (C - 1 - c)`` shifts
+    behind.  A Fibonacci register is a delay line: being ``d`` shifts behind
+    puts the same bits ``d`` stages further along in the model's register.
+    Galois registers are no delay line: they keep the sweep-start form (every
+    colour reads the register after the sweep's shifts).
+    """
+    r = chip.rng
+    if (colours is None or r.clocking != "free-running" or chip.clock.mode not in ("chromatic", "clocked")
+            or r.structure != "fibonacci"):
+        return off
+    c = np.asarray(colours, dtype=np.int64)[order]
+    new = off + r.steps_per_update * (int(c.max(initial=0)) - c)
+    top = int((new + r.output_bits).max(initial=0))
+    if top > r.width:
+        raise ChipSpecError(f"chip {chip.name!r}: free-running shared LFSR windows need {top} stages "
+                            "(output_bits + (share_group - 1) * share_shift + steps_per_update * "
+                            f"(n_colours - 1)) but the register has width = {r.width}; use fewer output_bits, "
+                            "a smaller share_shift or clocking = 'per-update'")
+    return new
 
 
 def _rng_config(chip):
@@ -184,11 +270,14 @@ def _report_dict(rep):
             "max_abs_out": rep.max_abs_out}
 
 
-def build_datapath(chip, physical, beta, order, *, chip_nodes=None) -> Datapath:
+def build_datapath(chip, physical, beta, order, *, chip_nodes=None, colours=None) -> Datapath:
     """Kernel arrays for ``physical`` (an IsingModel) on ``chip``, nodes in ``order``.
 
     ``chip_nodes`` (physical p-bit -> chip-graph node) keys the device-variation
     draw on the silicon rather than on the program (default: identity).
+    ``colours`` (physical order) give the number of colour phases a
+    free-running LFSR shifts through between updates
+    (:func:`lfsr_shifts_per_update`; default: one colour).
     """
     order = np.asarray(order, dtype=np.int64)
     n = physical.n
@@ -244,7 +333,9 @@ def build_datapath(chip, physical, beta, order, *, chip_nodes=None) -> Datapath:
     cfg[K.LFSR_WIDTH] = r.width
     cfg[K.LFSR_MASK] = mask - (1 << 64) if mask >= 1 << 63 else mask  # uint64 bits stored in an int64
     cfg[K.LFSR_XNOR], cfg[K.LFSR_GALOIS] = int(r.feedback == "xnor"), int(r.structure == "galois")
-    cfg[K.LFSR_STEPS] = r.steps_per_update
+    n_colours = int(np.max(colours)) + 1 if colours is not None and len(colours) else 1
+    shifts = lfsr_shifts_per_update(chip, n_colours, n)
+    cfg[K.LFSR_STEPS] = shifts
     toggle = int(galois_toggle_mask(np.uint64(mask), r.width))
     cfg[K.LFSR_TOGGLE] = toggle - (1 << 64) if toggle >= 1 << 63 else toggle
     real[K.TWO_K] = 2.0 ** bits
@@ -255,10 +346,14 @@ def build_datapath(chip, physical, beta, order, *, chip_nodes=None) -> Datapath:
     if r.shared:
         group = order // r.share_group       # by physical index, as wired on the chip
         slot, off = group, (order % r.share_group) * r.share_shift
+        if r.kind == "lfsr":
+            off = _shared_phase_offsets(chip, colours, order, off)
     else:
         slot, off = np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     report.update(activation=act, rng=r.kind, rng_bits=bits,
                   lfsr_taps=list(taps) if r.kind == "lfsr" else None)
+    if r.kind == "lfsr":
+        report.update(lfsr_clocking=r.clocking, lfsr_shifts_per_update=shifts)
     wcodes = wcodes.astype(np.int64)
     kd = KernelDatapath(cfg, real, gain, offset, stuck, lut, wcodes,
                         hcodes.astype(np.int64), wflt.astype(np.float64), hflt,
@@ -268,17 +363,20 @@ def build_datapath(chip, physical, beta, order, *, chip_nodes=None) -> Datapath:
     return Datapath(kd, graph, order, wf, bf, af, lut if act == "lut" else None, report)
 
 
-def conditional_p_plus(datapath, states):
+def conditional_p_plus(datapath, states, *, lfsr_as_ideal=False):
     """Exact ``P(m_i = +1 | state)`` of the datapath for states ``(S, n)`` in kernel order.
 
     Valid for Markov RNG models (ideal, xoroshiro words: uniform ``k``-bit
     integers) without input noise; raises for LFSR and noisy inputs, whose
-    update is not a function of the state alone.
+    update is not a function of the state alone -- unless ``lfsr_as_ideal``,
+    which takes the LFSR's ``k``-bit words as independent and uniform (the
+    datapath's own Markov law, which a good LFSR clocking approaches).
     """
     kd = datapath.kernel
     cfg, real = kd.cfg, kd.real
-    if cfg[K.RNG_KIND] == K.RNG_LFSR:
-        raise ChipSpecError("the LFSR datapath is not Markov in the p-bit state; no exact conditional law")
+    if cfg[K.RNG_KIND] == K.RNG_LFSR and not lfsr_as_ideal:
+        raise ChipSpecError("the LFSR datapath is not Markov in the p-bit state; no exact conditional law "
+                            "(lfsr_as_ideal=True gives the law with independent uniform words)")
     if real[K.NOISE_SIGMA] > 0:
         raise ChipSpecError("input noise makes the conditional law an integral; not computed exactly")
     s = np.asarray(states, dtype=np.int64)

@@ -28,12 +28,16 @@ import numpy as np
 from ..chip.spec import load_chip
 from ..errors import PbitsimError, TopologyError
 from ..models import IsingModel
-from .chip_graph import chip_edges, program_colouring, shared_chip_graph
+from ..topologies.arrays import TopologyArrays
+from .chip_graph import chip_arrays, chip_edges, program_colouring
+from .hardware import lfsr_clocking_report
 from .embedding import default_chain_strength, distribute, find_chains, layout_chains, validate_chains
 from .logical import as_logical
-from .placement import check_fits, identity_fits, mapping_placement, missing_edges, subgraph_placement
+from .placement import (check_fits, identity_fits, identity_layout, mapping_placement, missing_edges,
+                        subgraph_placement)
 from .program import Program
 from .quantize import quantize_program
+from .scale_policy import scale_lines, scale_policy, scale_report, select_scale
 
 __all__ = ["compile_model", "place_model", "as_program", "format_report", "METHODS"]
 
@@ -47,8 +51,6 @@ AUTO_SUBGRAPH_TIMEOUT_S = 2.0
 def _check_args(method, scale, percentile, chain_strength, timeout_s):
     if method not in METHODS:
         raise PbitsimError(f"unknown compile method {method!r}; allowed: {', '.join(METHODS)}")
-    if scale is not None and (not np.isfinite(float(scale)) or float(scale) <= 0):
-        raise PbitsimError(f"scale must be a positive finite number, got {scale!r}")
     if not 0.0 < float(percentile) <= 100.0:
         raise PbitsimError(f"percentile must be in (0, 100], got {percentile!r}")
     if chain_strength is not None and (not np.isfinite(float(chain_strength)) or float(chain_strength) <= 0):
@@ -92,13 +94,13 @@ def _locate(logical, chip, G, method, mapping, seed, timeout_s, embed_options, p
         msg = _identity_error(logical, chip, G)
         if msg:
             raise TopologyError(msg)
-        return [np.array([i]) for i in range(n)], "identity"
+        return None, "identity"  # None: spin i on p-bit i (identity_layout)
     if mapping is not None:
         if _is_chain_mapping(mapping):
             seq = [mapping[i] for i in range(n)] if isinstance(mapping, dict) else list(mapping)
             if isinstance(mapping, dict) and set(mapping) != set(range(n)):
                 raise TopologyError(f"mapping must give a chain for each spin 0..{n - 1}")
-            chains = validate_chains(logical, [np.asarray(list(c)) for c in seq], G, name)
+            chains = validate_chains(logical, [np.asarray(list(c)) for c in seq], G.to_networkx(), name)
             if method == "direct" and any(c.size > 1 for c in chains):
                 raise PbitsimError("method 'direct' puts one p-bit on each spin, but the mapping gives chains; "
                                    "use method='auto' or 'embed'")
@@ -108,7 +110,7 @@ def _locate(logical, chip, G, method, mapping, seed, timeout_s, embed_options, p
         placement = mapping_placement(mapping, logical, G, name)
         return [np.array([p]) for p in placement], "mapping"
     if method in ("direct", "auto") and identity_fits(logical, G):
-        return [np.array([i]) for i in range(n)], "identity"
+        return None, "identity"
     if method == "direct":
         placement, dt, complete = subgraph_placement(logical, G, timeout_s=timeout_s, seed=seed)
         if placement is None:
@@ -125,7 +127,8 @@ def _locate(logical, chip, G, method, mapping, seed, timeout_s, embed_options, p
                                              seed=seed)
         if placement is not None:
             return [np.array([p]) for p in placement], "subgraph"
-    chains = find_chains(logical, G, seed=seed, timeout_s=timeout_s, options=embed_options, chip_name=name,
+    chains = find_chains(logical, G.to_networkx(), seed=seed, timeout_s=timeout_s, options=embed_options,
+                         chip_name=name,
                          progress=progress)
     return chains, "minorminer"  # layout_chains checks coverage and connectivity again
 
@@ -139,7 +142,10 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
     ----------
     model : IsingModel, RBM, sklearn BernoulliRBM, (J, h), DBM weight list, or .npz path
         See :mod:`pbitsim.compiler.logical` (conversions to spins are exact).
-    chip : str, path or ChipSpec
+    chip : str, path, ChipSpec or MachineSpec
+        A machine (``pbitsim.load_machine``, a shipped machine name or a machine .toml) compiles
+        through :func:`pbitsim.machine.program.compile_machine` into a ``MachineProgram``
+        (``docs/multichip.md``).
     method : {"auto", "identity", "direct", "embed"}
         ``identity``: spin ``i`` on chip p-bit ``i``; every coupling must be a
         chip edge (the error lists those that are not).  ``direct``: one p-bit
@@ -148,8 +154,13 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
         ``embed``: a minor embedding by minorminer (``random_seed=seed``,
         ``timeout=timeout_s``).  ``auto``: the identity if it fits, else (up to
         256 spins) a subgraph search of at most 2 s, else an embedding.
-    scale : float, optional
-        Chip units per logical unit; default: fit the largest magnitude (or
+    scale : float, str, ScalePolicy or dict, optional
+        The scale policy (:mod:`pbitsim.compiler.scale_policy`): a number (chip
+        units per logical unit), ``"percentile"`` (the default), ``"law"`` or
+        ``"gradient"`` (a bounded, seeded search minimising the sampled law's
+        distance from the target or the gradient's bias), or a
+        :class:`~pbitsim.compiler.scale_policy.ScalePolicy`.  The percentile
+        rule fits the largest magnitude (or
         ``percentile``) to the chip's weight/bias formats, 1 on a float chip.
     percentile : float in (0, 100]
         Reference magnitude for the automatic scale (below 100 the tails clip;
@@ -185,7 +196,10 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
         ``n_chain_couplers``, ``n_colours``, ``colouring``, ``seconds`` and the
         quantization numbers of :func:`pbitsim.compiler.quantize.quantize_program`
         (scale, max |J| / |h| before and after, RMS error, fraction clipped,
-        chain strength ...).
+        chain strength ...) and of the scale policy
+        (:func:`pbitsim.compiler.scale_policy.scale_report`: ``scale_policy``,
+        ``scale_objective(_value)``, ``percentile_rule_scale``,
+        ``saturation_rate``, ``scale_search``).
 
     Raises
     ------
@@ -196,8 +210,16 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
     PbitsimError / ModelError
         Bad arguments, NaN weights, mismatched shapes, unknown method.
     """
+    from ..machine.spec import is_machine_file
+
+    if is_machine_file(chip):  # a multi-chip machine: partition over its chips, route over its links
+        from ..machine.program import compile_machine
+
+        return compile_machine(model, chip, method=method, mapping=mapping, seed=seed, scale=scale,
+                               percentile=percentile, colouring=colouring)
     t0 = time.perf_counter()
     _check_args(method, scale, percentile, chain_strength, timeout_s)
+    policy = scale_policy(scale, percentile)
     chip = load_chip(chip)
     lm = as_logical(model)
     logical = lm.ising
@@ -205,20 +227,25 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
         if method == "embed" or mapping is not None:
             raise PbitsimError(f"chip {chip.name!r} takes the model's own graph (topology kind 'model'): "
                                "there is nothing to embed or map; use method='auto', 'identity' or 'direct'")
-        G = logical.graph()
-        chains_chip, how = [np.array([i]) for i in range(logical.n)], "identity"
+        G = TopologyArrays("model", {}, logical.n, *logical.edges()[:2])
+        chains_chip, how = None, "identity"
     else:
-        G = shared_chip_graph(chip)
+        G = chip_arrays(chip)
         chains_chip, how = _locate(logical, chip, G, method, mapping, seed, float(timeout_s), embed_options,
                                    progress)
-    layout = layout_chains(logical, chains_chip, G)
+    layout = identity_layout(logical, G) if chains_chip is None else layout_chains(logical, chains_chip, G)
     lengths = layout.chains.lengths
     K = float(chain_strength) if chain_strength is not None else default_chain_strength(logical, lengths)
     J, h = distribute(logical, layout)
-    q = quantize_program(logical, layout, J, h, chip, scale=scale, percentile=percentile, chain_strength=K,
-                         seed=seed)
-    physical = _physical_model(logical, layout, q)
     col = program_colouring(chip, logical, G, layout.chip_nodes, colouring)
+    q, search, saturation = select_scale(
+        policy, lambda s, k: quantize_program(logical, layout, J, h, chip, scale=s, percentile=policy.percentile,
+                                              chain_strength=K if k is None else k, seed=seed),
+        lambda qs: Program(logical, _physical_model(logical, layout, qs), chip, layout.placement,
+                           layout.chip_nodes, col, {}, lm.rbm, 1.0 / qs.scale, layout.chains, qs.chain),
+        lm.rbm if lm.rbm is not None else logical, chip, seed,
+        chains_free=chain_strength is None and layout.chain_u.size > 0)
+    physical = _physical_model(logical, layout, q)
     report = {
         "chip": chip.name, "model": lm.kind, "layers": list(lm.layers),
         "method": "direct" if how != "minorminer" and lengths.max(initial=1) == 1 else "embed",
@@ -228,8 +255,9 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
         "n_edges": int(physical.n_edges), "n_chain_couplers": int(layout.chain_u.size),
         "chain_length_max": int(lengths.max(initial=0)),
         "chain_length_mean": float(lengths.mean()) if lengths.size else 0.0,
-        **q.report,
+        **q.report, **scale_report(policy, search, saturation),
         "n_colours": int(col.n_colours), "colouring": col.strategy,
+        **lfsr_clocking_report(chip, col.n_colours, layout.n_physical),
     }
     report["seconds"] = time.perf_counter() - t0
     return Program(logical, physical, chip, layout.placement, layout.chip_nodes, col, report, lm.rbm,
@@ -264,9 +292,12 @@ def as_program(model_or_program, chip="ideal", *, seed=0) -> Program:
 
 def _physical_model(logical, layout, q) -> IsingModel:
     """The programmed IsingModel; its offset makes intact-chain energies equal ``scale * E_q``."""
-    rows = np.concatenate([layout.edge_u, layout.chain_u])
-    cols = np.concatenate([layout.edge_v, layout.chain_v])
-    vals = np.concatenate([q.J, np.full(layout.chain_u.size, q.chain)])
+    if layout.chain_u.size:
+        rows = np.concatenate([layout.edge_u, layout.chain_u])
+        cols = np.concatenate([layout.edge_v, layout.chain_v])
+        vals = np.concatenate([q.J, np.full(layout.chain_u.size, q.chain)])
+    else:  # no chains (direct placement): no copies of 10^6-p-bit arrays
+        rows, cols, vals = layout.edge_u, layout.edge_v, q.J
     offset = q.scale * logical.offset + q.chain * layout.chain_u.size
     return IsingModel.from_edges(rows, cols, vals, q.h, n=layout.n_physical, offset=offset,
                                  name=logical.name)
@@ -288,7 +319,7 @@ def format_report(report) -> str:
         f"chain strength  {g('chain_strength')} logical, {g('chain_strength_physical')} programmed"
         + (" (capped at the weight range)" if r.get("chain_strength_capped") else ""),
         f"formats         weights {r.get('weight_format')}, bias {r.get('bias_format')}",
-        f"scale           {g('scale')} (beta_factor {g('beta_factor')}, percentile {g('percentile')})",
+        *scale_lines(r),
         f"max |J|         {g('max_abs_J_in')} -> {g('max_abs_J_out')} (programmed {g('max_abs_J_physical')})",
         f"max |h|         {g('max_abs_h_in')} -> {g('max_abs_h_out')} (programmed {g('max_abs_h_physical')})",
         f"quant. RMS err  {g('rms_error')} (J {g('rms_error_J')}, h {g('rms_error_h')}; logical units)",
@@ -296,6 +327,10 @@ def format_report(report) -> str:
             *(100 * r.get(k, 0.0) for k in ("fraction_clipped", "fraction_clipped_J", "fraction_clipped_h"))),
         f"colours         {r.get('n_colours')} ({r.get('colouring')})",
     ]
+    if r.get("lfsr_clocking"):
+        lines.append(f"LFSR clocking   {r['lfsr_clocking']}: {r['lfsr_shifts_per_update']} shift(s) "
+                     + ("of each shared register per sweep" if r.get("lfsr_shared") else "between two updates "
+                        "of a p-bit"))
     if r.get("input_may_saturate"):
         lines.append(f"warning         a p-bit's input can reach {g('max_abs_input_physical')}, beyond the "
                      "accumulator range (it saturates)")

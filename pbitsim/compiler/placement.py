@@ -11,6 +11,13 @@ Three ways, tried by :func:`pbitsim.compile` in this order:
    time limit, after cheap necessary checks (sizes, degrees).
 
 The result is ``placement``: int64 ``(n_logical,)`` of chip nodes, injective.
+
+The chip graph is a :class:`~pbitsim.topologies.arrays.TopologyArrays` (or a
+networkx graph); the identity and mapping checks are vectorised binary searches
+in its sorted edge keys, and :func:`identity_layout` builds the layout of the
+identity placement directly (no per-spin Python objects), so a 10^6-p-bit chip
+is placed in a fraction of a second.  Only the subgraph search needs the
+networkx view.
 """
 from __future__ import annotations
 
@@ -21,8 +28,22 @@ import networkx as nx
 import numpy as np
 
 from ..errors import TopologyError
+from ..topologies.arrays import TopologyArrays
+from .chains import Chains
 
-__all__ = ["check_fits", "identity_fits", "missing_edges", "mapping_placement", "subgraph_placement"]
+__all__ = ["check_fits", "identity_fits", "identity_layout", "missing_edges", "mapping_placement",
+           "subgraph_placement"]
+
+
+def _has_edges(G, u, v) -> np.ndarray:
+    """bool per pair: ``(u[k], v[k])`` is an edge of ``G`` (TopologyArrays or networkx graph)."""
+    if isinstance(G, TopologyArrays):
+        return G.has_edges(u, v)
+    return np.array([G.has_edge(int(a), int(b)) for a, b in zip(u, v)], dtype=bool)
+
+
+def _as_networkx(G):
+    return G.to_networkx() if isinstance(G, TopologyArrays) else G
 
 
 def check_fits(n_logical, n_chip, chip_name):
@@ -35,8 +56,8 @@ def check_fits(n_logical, n_chip, chip_name):
 def missing_edges(logical, G, placement):
     """Coupled logical pairs ``(i, j)`` whose chip nodes ``placement[i], placement[j]`` are not adjacent."""
     r, c, _ = logical.edges()
-    pr, pc = placement[r], placement[c]
-    return [(int(a), int(b)) for a, b, u, v in zip(r, c, pr, pc) if not G.has_edge(int(u), int(v))]
+    off = ~_has_edges(G, placement[r], placement[c])
+    return [(int(a), int(b)) for a, b in zip(r[off], c[off])]
 
 
 def _missing_message(missing, logical, chip_name, how):
@@ -51,7 +72,29 @@ def identity_fits(logical, G) -> bool:
     if logical.n > G.number_of_nodes():
         return False
     r, c, _ = logical.edges()
-    return all(G.has_edge(int(a), int(b)) for a, b in zip(r, c))
+    return bool(np.all(_has_edges(G, r, c)))
+
+
+def identity_layout(logical, G=None) -> ChainLayout:  # noqa: F821 (imported inside: cycle)
+    """The :class:`~pbitsim.compiler.embedding.ChainLayout` of spin ``i`` on chip p-bit ``i`` (one p-bit each).
+
+    What :func:`pbitsim.compiler.embedding.layout_chains` returns for singleton
+    chains ``[i]``, built with array operations: physical p-bit ``i`` is chip
+    node ``i``, every logical coupling sits on its own coupler, no chain
+    couplers.  The caller has checked that every coupling is a chip edge.
+    When the model's couplings are exactly the edges of ``G`` (a model made on
+    the chip), the layout shares ``G``'s read-only edge arrays instead of copies.
+    """
+    from .embedding import ChainLayout  # embedding imports this module (check_fits)
+
+    n = logical.n
+    r, c, _ = logical.edges()
+    if isinstance(G, TopologyArrays) and np.array_equal(r, G.rows) and np.array_equal(c, G.cols):
+        r, c = G.rows, G.cols
+    idx = np.arange(n, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    return ChainLayout(idx, Chains.singletons(idx), idx.copy(), r, c, np.arange(r.size, dtype=np.int64),
+                       empty, empty.copy())
 
 
 def mapping_placement(mapping, logical, G, chip_name) -> np.ndarray:
@@ -121,6 +164,7 @@ def subgraph_placement(logical, G, *, timeout_s=10.0, seed=0):
         at least 1), which proves nothing.
     """
     S = logical.graph()
+    G = _as_networkx(G)
     if not _may_be_subgraph(S, G):
         return None, 0.0, True
     try:

@@ -22,6 +22,7 @@ from .chains import Chains, frozen_int64
 from .colouring import Colouring
 from .hardware import Datapath, build_datapath
 from .program_io import read_program, save_program
+from .scale_policy import ScaleSearch
 
 __all__ = ["Program", "as_ising", "UNEMBED_METHODS"]
 
@@ -114,7 +115,7 @@ class Program:
         m = chains.members
         if m.size and (m.min() < 0 or m.max() >= n):
             raise PbitsimError(f"chains hold p-bits outside 0..{n - 1}")
-        if np.unique(m).size != m.size:
+        if m.size and np.bincount(m, minlength=n).max() > 1:  # O(n), no sort
             raise PbitsimError("chains overlap: a p-bit belongs to two chains")
         if not np.isfinite(self.beta_factor) or self.beta_factor <= 0:
             raise PbitsimError(f"beta_factor must be a positive finite number, got {self.beta_factor}")
@@ -142,6 +143,13 @@ class Program:
     def scale(self) -> float:
         """Chip units per logical unit: ``physical ≈ scale * logical``; ``1 / beta_factor``."""
         return 1.0 / self.beta_factor
+
+    @property
+    def scale_search(self) -> ScaleSearch | None:
+        """What the scale policy tried and chose (``report["scale_search"]``); None for a program
+        written before scale policies existed."""
+        d = self.report.get("scale_search")
+        return ScaleSearch.from_dict(d) if d else None
 
     @property
     def chain_lengths(self) -> np.ndarray:
@@ -181,7 +189,8 @@ class Program:
         cache = self.__dict__.setdefault("_datapaths", {})
         dp = cache.get(key)
         if dp is None:
-            dp = build_datapath(self.chip, self.physical, float(beta), order, chip_nodes=self.chip_nodes)
+            dp = build_datapath(self.chip, self.physical, float(beta), order, chip_nodes=self.chip_nodes,
+                                colours=self.colouring.colours)
             while len(cache) >= DATAPATH_CACHE_SIZE:
                 cache.pop(next(iter(cache)))
             cache[key] = dp

@@ -19,7 +19,10 @@ Keys (format version 1)::
     chain_ptr, chain_members              Chains as CSR (int64)
     colours, n_colours, colour_strategy     Colouring (int32 (n_physical,))
     beta_factor, chain_strength           float64
-    report_json                           the compile report as JSON
+    report_json                           the compile report as JSON (with the scale policy's
+                                          ``scale_search``, ``saturation_rate`` ... since the scale
+                                          policies; files without them load, ``Program.scale_search``
+                                          is then None)
     rbm_W, rbm_b, rbm_c, rbm_name         only when the program came from an RBM
 
 No pickles: ``np.load(..., allow_pickle=False)`` reads it.

@@ -17,6 +17,11 @@ datapath's own quantization is the identity on them.  Running at
 ``beta * beta_factor`` with ``beta_factor = 1/s`` then samples
 ``exp(-beta E_q)``, ``E_q`` the energy of the quantized model in logical units.
 
+The scale is one policy among several: :mod:`pbitsim.compiler.scale_policy`
+chooses it (this rule is its ``percentile`` policy) and reports, for every
+compile, the fraction of couplings quantized to zero (``fraction_zeroed_J``) and
+the expected accumulator saturation rate (:func:`saturation_rate`).
+
 A float format keeps values exactly; with no fixed-point format ``s = 1``
 unless a scale is given.  Chain couplers get ``q(min(s K, W_max))`` (at least
 one LSB): the chain strength never forces the model's own couplings off the
@@ -32,7 +37,8 @@ from ..errors import PbitsimError
 from ..chip.fixed_point import FixedPoint
 from .seeding import rounding_rngs
 
-__all__ = ["Quantized", "number_format", "format_target", "choose_program_scale", "quantize_program"]
+__all__ = ["Quantized", "number_format", "format_target", "choose_program_scale", "quantize_program",
+           "accumulator_inputs", "saturation_rate", "saturation_rate_under_law"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,3 +208,68 @@ def quantize_program(logical, layout, J, h, chip, *, scale=None, percentile=100.
         "input_may_saturate": bool(acc_max is not None and max_input > acc_max),
     }
     return Quantized(Jq, hq, kq, s, report)
+
+
+# ------------------------------------------------------------------ accumulator saturation
+#: state rows x p-bits entering :func:`saturation_rate` at most (an even subsample of the rows beyond that)
+MAX_SATURATION_ELEMENTS = 1_000_000
+
+
+def accumulator_inputs(physical, states):
+    r"""Inputs ``A_i(s) = h_i + sum_j J_ij s_j`` (chip units) of every p-bit in each state.
+
+    ``physical`` is the programmed IsingModel (chip units), ``states`` ±1 ``(..., n_physical)``;
+    returns float64 ``(rows, n_physical)`` with the leading axes flattened.  The
+    programmed values lie on the chip's grid, so these are the datapath's wide
+    integer sums (before the accumulator's overflow, device mismatch and noise).
+    """
+    s = np.asarray(states)
+    n = physical.n
+    if s.ndim == 0 or s.shape[-1] != n:
+        raise PbitsimError(f"states must have shape (..., {n}) (physical p-bits), got {s.shape}")
+    s = s.reshape(-1, n)
+    max_rows = max(1, MAX_SATURATION_ELEMENTS // max(n, 1))
+    if s.shape[0] > max_rows:
+        s = s[np.linspace(0, s.shape[0] - 1, max_rows).astype(np.int64)]
+    x = s.astype(np.float64)
+    return np.asarray(physical.J.tocsr() @ x.T).T + physical.h
+
+
+def _saturates(chip, A):
+    afmt = number_format(chip, "accumulator")
+    if afmt is None:
+        return None
+    return (A > afmt.max_value) | (A < afmt.min_value)
+
+
+def saturation_rate(physical, chip, states):
+    r"""Expected accumulator saturation rate under ``states`` (the program's own samples).
+
+    The fraction of p-bit updates whose input sum leaves the accumulator's range:
+    ``mean over states s and p-bits i of [A_i(s) > max_value or A_i(s) < min_value]``
+    with ``A_i`` from :func:`accumulator_inputs` and the range of the chip's
+    ``[accumulator]`` format.  Every p-bit updates once per sweep, reading its
+    neighbours' current states, so over stationary samples this is the fraction
+    of updates that see a saturated (clipped) input.  ``0.0`` for an empty
+    program, ``None`` on a float datapath (no accumulator range).
+    """
+    if not chip.is_fixed_point:
+        return None
+    A = accumulator_inputs(physical, states)
+    return float(_saturates(chip, A).mean()) if A.size else 0.0
+
+
+def saturation_rate_under_law(physical, chip, probs):
+    r"""The saturation rate of :func:`saturation_rate` in expectation under a law over state codes.
+
+    ``probs`` ``(2^n,)`` over the physical codes of :mod:`pbitsim.analysis.exact`
+    (bit ``i`` set = p-bit ``i`` is +1), e.g. the exact stationary law of the chip
+    kernel: ``sum_s pi(s) mean_i [A_i(s) saturates]``.
+    """
+    if not chip.is_fixed_point:
+        return None
+    n = physical.n
+    codes = np.arange(1 << n, dtype=np.int64)
+    states = np.where((codes[:, None] >> np.arange(n)) & 1, 1, -1).astype(np.int8)
+    sat = _saturates(chip, accumulator_inputs(physical, states))
+    return float(np.asarray(probs, dtype=np.float64) @ sat.mean(axis=1)) if n else 0.0

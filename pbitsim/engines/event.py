@@ -18,7 +18,8 @@ derived times when given.
 Chips other than the ideal float one run their hardware datapath
 (:meth:`pbitsim.compiler.program.Program.datapath` in physical order, decided by
 :func:`pbitsim.kernels.pbit_update.decide`, as in the chromatic datapath
-engine): fixed-point inputs as exact integer sums, tables, ``k``-bit words,
+engine, or bit-identically by the chromatic fast kernel's decision table where
+it applies: ``options.kernel``, :mod:`pbitsim.engines.event_datapath`): fixed-point inputs as exact integer sums, tables, ``k``-bit words,
 LFSRs, device variation, stuck p-bits (set at time 0, never updated) and
 coupling mismatch (p-bit ``i`` reads ``J(i <- j)``).  Per-p-bit LFSR register
 ``k`` belongs to the ``k``-th p-bit in colour-sorted order, as in the
@@ -38,15 +39,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compiler.seeding import lfsr_states
+from ..compiler.seeding import datapath_streams
 from ..errors import PbitsimError
-from ..kernels import pbit_update as D
 from ..kernels import event as K
 from ..kernels.event_queue import alias_table
 from .epilogue import finish
+from .event_datapath import MAX_EXACT_SUM, event_datapath, physical_csr  # noqa: F401 (MAX_EXACT_SUM: API)
 from .options import QUEUES, READS, EngineOptions
 from .timing import TimingSpec, timing_from_program, validate_timing
-from .schedule import initial_states, replica_streams
+from .schedule import initial_states, program_cached, replica_streams
 
 MAX_BUFFER_BYTES = 1 << 30  # delay buffers of one replica may not exceed this
 
@@ -138,9 +139,13 @@ def _pow2_at_least(x):
     return int(2 ** math.ceil(math.log2(max(x, 1.0))))
 
 
-def history_size(timing: TimingSpec):
-    """Ring-buffer length: a power of two well above the changes one delay window can hold."""
-    mu = timing.max_delay_ns / timing.min_update_interval_ns
+def history_size(timing: TimingSpec, links=None):
+    """Ring-buffer length: a power of two well above the changes one delay window can hold.
+
+    ``links`` (a :class:`pbitsim.machine.links.LinkPlan`): the window includes link delays and exchange periods.
+    """
+    age = timing.max_delay_ns if links is None else links.max_read_age_ns(timing.delay_ns)
+    mu = age / timing.min_update_interval_ns
     return _pow2_at_least(max(8.0, mu + 6.0 * math.sqrt(mu) + 4.0))
 
 
@@ -204,68 +209,6 @@ class _Buffers:
         return False
 
 
-def _csr_keys(indptr, indices):
-    """``(row * n + column, row)`` of every stored entry (int64)."""
-    n = indptr.shape[0] - 1
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-    return rows * n + indices.astype(np.int64), rows
-
-
-def _positions(keys, wanted):
-    """Index into ``keys`` of each of ``wanted`` (the same set of distinct entries)."""
-    o = np.argsort(keys, kind="stable")
-    pos = o[np.minimum(np.searchsorted(keys, wanted, sorter=o), keys.size - 1)] if keys.size else o
-    if not np.array_equal(keys[pos], wanted):
-        raise PbitsimError("the coupling pattern is not symmetric: the event engine needs both directions of "
-                           "every coupling")
-    return pos
-
-
-#: fixed-point sums are carried in float64; every partial sum must stay an exact integer
-MAX_EXACT_SUM = 1 << 53
-
-
-def _pbit_arrays(program, beta, graph, seed, replicas):
-    """``(inputs, pbit, LFSR registers, Datapath or None)`` for the kernel (see :mod:`pbitsim.kernels.event`).
-
-    The ideal chip: its own weights as inputs and ``pbit = None``.  Any other
-    chip: its datapath in physical order, input weights aligned with
-    ``graph``'s CSR entries (``w_in[k]`` = ``J(i <- indices[k])`` of row ``i``,
-    ``w_out[k]`` = ``J(indices[k] <- i)``), integer codes as float64 for fixed point.
-    """
-    chip = program.chip
-    indptr, indices, weights, h, _ = graph
-    if chip.is_ideal_datapath:
-        return (weights, weights, h), None, np.zeros((replicas, 0), dtype=np.uint64), None
-    n = program.n_physical
-    dp = program.datapath(beta)
-    kd = dp.kernel
-    keys, rows = _csr_keys(indptr, indices)
-    at = _positions(_csr_keys(dp.graph.indptr, dp.graph.indices)[0], keys)   # datapath entry of each entry
-    mirror = _positions(keys, indices.astype(np.int64) * n + rows)            # entry (j, i) of entry (i, j)
-    if kd.cfg[D.FIXED]:
-        w_int, h_int = kd.wint[at].astype(np.int64), kd.hint.astype(np.int64)
-        row_abs = np.abs(h_int.astype(np.float64))                 # float64: no int64 overflow in the check
-        np.add.at(row_abs, rows, np.abs(w_int.astype(np.float64)))
-        bound = float(row_abs.max()) if n else 0.0
-        if bound >= MAX_EXACT_SUM:
-            raise PbitsimError(f"chip {chip.name!r}: a p-bit's wide input sum can reach {bound:.4g} lsb, beyond "
-                               "the 2**53 the event engine sums exactly; use fewer weight bits")
-        w_in, h_in = w_int.astype(np.float64), h_int.astype(np.float64)
-    else:
-        w_in, h_in = kd.wflt[at].astype(np.float64), kd.hflt.astype(np.float64)
-    slot = kd.slot
-    if chip.rng.kind == "lfsr" and not chip.rng.shared:  # register k: k-th p-bit in colour-sorted order
-        perm, _ = program.colouring.order()
-        slot = np.empty(n, dtype=np.int64)
-        slot[perm] = np.arange(n)
-    inputs = (np.ascontiguousarray(w_in), np.ascontiguousarray(w_in[mirror]), np.ascontiguousarray(h_in))
-    pbit = (kd.cfg.astype(np.int64), kd.real.astype(np.float64), kd.gain.astype(np.float64),
-            kd.offset.astype(np.float64), kd.stuck.astype(np.int8), kd.lut.astype(np.uint64),
-            np.ascontiguousarray(slot, dtype=np.int64), kd.off.astype(np.int64))
-    return inputs, pbit, lfsr_states(dp, seed, replicas, chip), dp
-
-
 def _power_of_two(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1 or value & (value - 1):
         raise PbitsimError(f"{name} must be a power of two, got {value!r}")
@@ -296,27 +239,28 @@ def run(program, schedule, options=None, *, mode=None):
     n, R = program.n_physical, schedule.replicas
     if n == 0:
         raise PbitsimError("the model has no spins: nothing to simulate")
-    if ev.timing is None:
-        timing = timing_from_program(program, mode)
+    if ev.timing is None:  # drawn from the chip once per program and mode (the chip instance's devices)
+        timing = program_cached(program, ("event_timing", mode), None, lambda: timing_from_program(program, mode))
     else:
         timing = validate_timing(ev.timing, n, int(program.physical.J.nnz))
     win = make_window(schedule, timing.sweep_ns, duration_ns=ev.duration_ns,
                       sample_period_ns=ev.sample_period_ns, burn_in_ns=ev.burn_in_ns)
     if ev.reads not in READS:
         raise PbitsimError(f"reads must be 'auto' or 'history', got {ev.reads!r}")
-    read = _read_mode(program, timing) if ev.reads == "auto" else K.READ_HISTORY
+    links = getattr(program, "links", None)  # a multi-chip machine: cross-chip reads through its links
+    read = _read_mode(program, timing) if ev.reads == "auto" and links is None else K.READ_HISTORY
     src, source, source_name = _source(timing, ev.queue)
     delay_window = timing.max_delay_ns / timing.min_update_interval_ns
     buf = _Buffers(
-        hist=_power_of_two("hist_size", ev.hist_size) if ev.hist_size is not None else history_size(timing),
+        hist=_power_of_two("hist_size", ev.hist_size) if ev.hist_size is not None else history_size(timing, links),
         fifo=(_power_of_two("fifo_size", ev.fifo_size) if ev.fifo_size is not None
               else _pow2_at_least(64.0 + n * (1.0 + delay_window))),
         log=int(1.2 * _expected_updates(timing, win.end_ns) + 100) if ev.record_flips else 0)
-    indptr, indices, weights = program.physical.csr()
-    h = program.physical.h.astype(np.float64)
+    indptr, indices, weights, h = csr = physical_csr(program)
     rates = 1.0 / timing.neuron_time_ns
-    graph = (indptr, indices, weights, h, timing.delay_ns)
-    inputs, pbit, lfsr0, dp = _pbit_arrays(program, schedule.beta, graph, schedule.seed, R)
+    graph = (indptr, indices, weights, h, timing.delay_ns if links is None else links.kernel_delays(timing.delay_ns))
+    edp = event_datapath(program, schedule.beta, csr, options.kernel)
+    inputs, pbit, dp = edp.inputs, edp.pbit, edp.datapath
     fparams = np.zeros(K.N_FPARAMS)
     fparams[[K.F_BETA, K.F_T_BURN, K.F_SAMPLE_PERIOD, K.F_T_END, K.F_TOTAL_RATE, K.F_PERIOD, K.F_JITTER,
              K.F_RESPONSE, K.F_DELAY, K.F_LFSR_PERIOD]] = (
@@ -324,9 +268,10 @@ def run(program, schedule, options=None, *, mode=None):
         timing.jitter_ns, timing.response_time_ns, timing.max_delay_ns, timing.sweep_ns)
     shared_lfsr = dp is not None and program.chip.rng.kind == "lfsr" and bool(program.chip.rng.shared)
     init = initial_states(n, R, schedule.seed, options.initial)
-    if dp is not None:  # stuck p-bits show their value from time 0 on
-        stuck = dp.kernel.stuck
-        init[:, stuck != 0] = stuck[stuck != 0]
+    if dp is None:
+        rng0, lfsr0 = replica_streams(schedule.seed, R), np.zeros((R, 0), dtype=np.uint64)
+    else:  # the datapath's order is physical; stuck p-bits show their value from time 0 on
+        init, rng0, lfsr0 = datapath_streams(dp, program.chip, schedule.seed, init)
     moments = options.moments
     edges = np.stack(program.physical.edges()[:2]).astype(np.int32) if moments else np.zeros((2, 0), np.int32)
     S = win.n_samples
@@ -341,7 +286,7 @@ def run(program, schedule, options=None, *, mode=None):
         mom = (edges, np.zeros((R, n if moments else 0)), np.zeros((R, edges.shape[1])))
         log = (np.zeros((R, buf.log)), np.zeros((R, buf.log), dtype=np.int32),
                np.zeros((R, buf.log), dtype=np.int8))
-        rng = replica_streams(schedule.seed, R)
+        rng = rng0.copy()
         _warm_up(graph, inputs, pbit, source, fparams, iparams, state, lfsr, out, mom, log)
         t0 = time.perf_counter()
         K.run_events(graph, inputs, pbit, source, fparams, iparams, state, rng, lfsr, out, mom, log)
@@ -351,8 +296,11 @@ def run(program, schedule, options=None, *, mode=None):
     info = _info(program, timing, win, out[2], wall, source_name, read, buf.hist, R)
     if dp is not None:
         info["datapath"] = dict(dp.report)
+        info["kernel"] = edp.kernel
         if shared_lfsr:
             info["lfsr_shared_tick_ns"] = timing.sweep_ns
+    if links is not None:
+        info["links"] = links.report()
     if ev.record_flips:
         info["flip_log"] = FlipLog(*log, out[2][:, K.ST_FLIPS].astype(np.int64), init)
     return finish(program, schedule, options, engine=f"event-{timing.mode}" + ("" if dp is None else "+datapath"),

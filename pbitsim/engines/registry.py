@@ -118,7 +118,8 @@ class EventEngine(Engine):
     def __init__(self, name, description):
         self.name, self.description = name, description
         self.paths = (EnginePath("ideal"), EnginePath("ideal/delayed", delays=True),
-                      EnginePath("datapath", "fixed"), EnginePath("datapath/analog", "analog"))
+                      EnginePath("datapath", "fixed", (("kernel", "fast"),)),    # the table-driven fast path
+                      EnginePath("datapath/analog", "analog", (("kernel", "generic"),)))
 
     def run(self, program, schedule, options):
         return event_engine.run(program, schedule, options, mode=self.name)

@@ -30,6 +30,36 @@ CONVENTIONS = {
 }
 
 
+#: The LFSR step and word rules, exactly as :mod:`pbitsim.kernels.lfsr` and
+#: :func:`pbitsim.kernels.pbit_update.random_word` execute them (``docs/fpga_export.md``).
+LFSR_RULE = (
+    "register bit i = stage i+1, shifting from bit 0 towards bit width-1; M = width_mask = 2**width - 1. "
+    "Fibonacci XOR: fb = parity(s & tap_mask); s' = ((s << 1) | fb) & M. Fibonacci XNOR: fb = 1 - parity(s & "
+    "tap_mask). Galois XOR: s' = ((s << 1) & M) ^ (s[width-1] ? toggle_mask : 0), toggle_mask = tap_mask "
+    "bit-reversed within width bits (bit 0 always set). Galois XNOR: s' = ~step_xor(~s & M) & M. Per-p-bit "
+    "registers: steps_per_update shifts at each update of the p-bit (none for a stuck p-bit), then w = low "
+    "output_bits bits of the register. Shared: every register shifts steps_per_update times at the start of "
+    "each sweep (before phase 0); p-bit a reads w = (reg[rng_slot[a]] >> rng_offset[a]) & (2**output_bits - 1)")
+
+#: How ``steps_per_update`` was set, per ``[rng] clocking``.
+STEPS_RULE = {
+    "per-update": "chosen in the chip description ([rng] steps_per_update)",
+    "free-running": ("derived: the register shifts s = chip.rng.steps_per_update times per clock cycle "
+                     "and a p-bit updates once every n_colours cycles (one colour phase per cycle), so "
+                     "steps_per_update = s * n_colours shifts are applied at each update (per sweep for "
+                     "shared registers; for Fibonacci ones rng_offset already includes "
+                     "s * (n_colours - 1 - colour)). A register shifting s times every cycle gives the same "
+                     "words when a colour-c p-bit's register starts at rng_seed advanced s * (n_colours - 1 - c) "
+                     "shifts; a shared Fibonacci register starts at rng_seed and p-bit a reads it at stage "
+                     "(pbit_index[a] % share_group) * share_shift"),
+}
+
+
+def hex_mask(v) -> str:
+    """``0x...`` (upper case) of a uint64 bit pattern stored in an int64 config entry."""
+    return f"0x{int(v) & 0xFFFFFFFFFFFFFFFF:X}"
+
+
 def _fmt_dict(fmt, **extra):
     return {"q": q_name(fmt), "total_bits": fmt.total_bits, "frac_bits": fmt.frac_bits, "signed": fmt.signed,
             "rounding": fmt.rounding, "overflow": fmt.overflow, **extra}
@@ -62,16 +92,14 @@ def datapath_section(dp, chip) -> dict:
                  "draw no random word (their LFSR does not shift)"),
     }
     rng = {
-        "kind": r.kind, "width": r.width, "taps": list(taps), "tap_mask": f"0x{int(np.uint64(cfg[K.LFSR_MASK])):X}",
+        "kind": r.kind, "width": r.width, "taps": list(taps), "tap_mask": hex_mask(cfg[K.LFSR_MASK]),
+        "fibonacci_tap_mask": hex_mask(cfg[K.LFSR_MASK]), "toggle_mask": hex_mask(cfg[K.LFSR_TOGGLE]),
+        "width_mask": f"0x{(1 << r.width) - 1:X}",
         "feedback": r.feedback, "structure": r.structure, "output_bits": int(cfg[K.RNG_BITS]),
-        "steps_per_update": r.steps_per_update, "shared": bool(r.shared),
+        "clocking": r.clocking, "steps_per_update": int(cfg[K.LFSR_STEPS]),
+        "steps_rule": STEPS_RULE[r.clocking], "shared": bool(r.shared),
         "share_group": r.share_group, "share_shift": r.share_shift, "n_registers": dp.n_registers,
-        "rule": ("register bit i = stage i+1, shifting from bit 0 towards bit width-1. Fibonacci: "
-                 "fb = parity(s & tap_mask) (complemented for xnor); s = ((s << 1) | fb) & (2**width - 1). "
-                 "Galois: see pbitsim.kernels.lfsr. Per-p-bit registers: steps_per_update shifts at each "
-                 "update of the p-bit, then w = low output_bits bits. Shared: every register shifts "
-                 "steps_per_update times at the start of each sweep; p-bit a reads "
-                 "w = (reg[rng_slot[a]] >> rng_offset[a]) & (2**output_bits - 1)"),
+        "rule": LFSR_RULE,
     }
     return {"fixed_point": fixed_point, "activation": activation, "rng": rng}
 
@@ -84,6 +112,8 @@ def header_defines(manifest) -> list:
          ("PBIT_N_ENTRIES", manifest["n_entries"], "neighbour-list entries"),
          ("PBIT_N_COLORS", manifest["n_colours"], "colour phases per sweep"),
          ("PBIT_N_REGISTERS", rng["n_registers"], "LFSR registers"),
+         ("PBIT_MAX_ROW", manifest["max_row"], "longest neighbour row (entries of one p-bit)"),
+         ("PBIT_ADDER_BITS", fp["adder_bits"], "signed bits of the exact wide sum A (before alignment)"),
          ("PBIT_WEIGHT_BITS", w["total_bits"], w["q"] + " signed"), ("PBIT_WEIGHT_FRAC", w["frac_bits"], ""),
          ("PBIT_BIAS_BITS", b["total_bits"], b["q"] + " signed"), ("PBIT_BIAS_FRAC", b["frac_bits"], ""),
          ("PBIT_SUM_FRAC", fp["sum_frac_bits"], "fraction bits of the wide sum"),
@@ -98,10 +128,13 @@ def header_defines(manifest) -> list:
          ("PBIT_LUT_SYMMETRIC", int(act["symmetric"]), "1: indexed by |a|, output inverted for a < 0"),
          ("PBIT_RNG_BITS", rng["output_bits"], "random bits k compared per update"),
          ("PBIT_LFSR_WIDTH", rng["width"], ""),
-         ("PBIT_LFSR_TAP_MASK", f"UINT64_C({rng['tap_mask']})", "taps " + ",".join(map(str, rng["taps"]))),
+         ("PBIT_LFSR_TAP_MASK", f"UINT64_C({rng['tap_mask']})",
+          "Fibonacci tap mask, taps " + ",".join(map(str, rng["taps"]))),
+         ("PBIT_LFSR_TOGGLE_MASK", f"UINT64_C({rng['toggle_mask']})", "Galois toggle mask = tap mask bit-reversed"),
          ("PBIT_LFSR_XNOR", int(rng["feedback"] == "xnor"), ""),
          ("PBIT_LFSR_GALOIS", int(rng["structure"] == "galois"), ""),
          ("PBIT_LFSR_STEPS", rng["steps_per_update"], "shifts per update (per sweep if shared)"),
+         ("PBIT_LFSR_FREE_RUNNING", int(rng["clocking"] == "free-running"), "1: steps derived = shifts per clock x cycles per update"),
          ("PBIT_LFSR_SHARED", int(rng["shared"]), ""),
          ("PBIT_SEED", manifest["seed"], "run seed of rng_seed and the golden vectors"),
          ("PBIT_BETA", repr(float(manifest["physical_beta"])), "physical beta built into the LUT"),

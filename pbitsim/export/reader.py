@@ -188,7 +188,8 @@ def _read_export(out_dir, fmt, verify):
 def verify_tables(program, manifest, tables):
     """Raise unless re-exporting ``program`` reproduces ``tables`` (read from an export) exactly."""
     again, _, _, _ = prepare_export(program, beta=manifest["beta"], seed=manifest["seed"],
-                                    golden_phases=manifest["golden"]["n_phases"])
+                                    golden_phases=manifest["golden"]["n_phases"],
+                                    coverage=manifest["golden"].get("coverage", False), warn=False)
     if set(again) != set(tables):
         raise PbitsimError(f"export tables {sorted(tables)} differ from the rebuilt ones {sorted(again)}")
     for name, tab in again.items():

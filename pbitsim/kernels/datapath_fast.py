@@ -151,14 +151,26 @@ def phase_decisions(par, table, fa, words, sa, flips):
     clip = par[P_CLIP] != 0
     cnt = 0
     for i in range(fa.shape[0]):
-        j = np.int64(fa[i])
-        if clip:
-            j = min(max(j, 0), top)
-        j = _u(2 * j)
-        plus = (words[i] & kmask) - table[j] < table[j + _u(1)]
+        plus = table_decision(table, np.int64(fa[i]), words[i], kmask, top, clip)
         flips[cnt] = i
         cnt += plus != (sa[i] > 0)
     return cnt
+
+
+@njit(cache=True, inline="always")
+def table_decision(table, j, word, kmask, top, clip):
+    """One decision of the table: True (``+1``) iff ``lo <= (word & kmask) < lo + span``.
+
+    ``j`` (int64) is the table index ``A - a_lo``, clipped to ``0 .. top`` when
+    ``clip``; ``(lo, span) = table[2 j], table[2 j + 1]`` (see
+    :func:`phase_decisions`, which calls this for every p-bit of a phase, and
+    the event kernel, for one update).  ``kmask = par[P_KMASK]``,
+    ``top = par[P_TOP_INDEX]``, ``clip = par[P_CLIP] != 0``.
+    """
+    if clip:
+        j = min(max(j, 0), top)
+    j = _u(2 * j)
+    return (word & kmask) - table[j] < table[j + _u(1)]
 
 
 @njit(cache=True)

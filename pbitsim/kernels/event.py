@@ -81,7 +81,9 @@ Array conventions
 - ``graph`` = ``(indptr int64 (n+1,), indices int32 (nnz,), weights float64
   (nnz,), h float64 (n,), delay float64 (nnz,))``: symmetric CSR ``J`` (both
   directions) of the ideal model (energies), ``delay[k]`` the delay with which
-  row ``i`` reads column ``indices[k]``.
+  row ``i`` reads column ``indices[k]``; on a multi-chip machine ``delay`` is
+  ``(2 nnz,)``, read ages then exchange periods (history reads only;
+  :func:`~pbitsim.kernels.event_reads.read_time`, :mod:`pbitsim.machine.links`).
 - ``inputs`` = ``(w_in float64 (nnz,), w_out float64 (nnz,), h_in float64
   (n,))``: the weights the synapses read, on ``graph``'s pattern (``w_in[k]`` =
   ``J(i <- indices[k])`` in row ``i``, ``w_out[k]`` = ``J(indices[k] <- i)``);
@@ -89,7 +91,16 @@ Array conventions
 - ``pbit``: None (the ideal p-bit) or the datapath of
   :mod:`pbitsim.kernels.pbit_update`, ``(cfg int64 (N_CFG,), real float64
   (N_REAL,), gain float64 (n,), offset float64 (n,), stuck int8 (n,), lut
-  uint64 (size,), slot int64 (n,), off int64 (n,))``.
+  uint64 (size,), slot int64 (n,), off int64 (n,), par int64 (N_PAR,), table
+  uint64 (2 m,))``.  ``table`` empty: every update runs the generic golden
+  :func:`~pbitsim.kernels.pbit_update.decide` on the wide sum ``A``
+  (:func:`chip_decision`).  Otherwise the table-driven fast path
+  (:func:`table_word`, :func:`~pbitsim.kernels.datapath_fast.table_decision`):
+  ``par`` and ``table`` are a :class:`pbitsim.kernels.datapath_fast.FastDatapath`'s,
+  the inputs ``h_in`` hold ``hc_i - a_lo`` so an input *is* the table index
+  ``A - a_lo``, a stuck p-bit keeps its value without drawing a word, any
+  other draws the word ``decide`` draws and looks it up: bit-identical with
+  ``decide``, without reading the configuration vectors per update.
 - ``lfsr`` uint64 (replicas, n_registers): LFSR registers, in/out (unused
   without an LFSR).
 - ``source`` = ``(times float64 (n,), aux float64 (n,), index int64 (n,))``:
@@ -112,9 +123,12 @@ import numpy as np
 from numba import njit, prange
 
 from .activation import fast_tanh
+from .datapath_fast import (P_CLIP, P_K, P_KMASK, P_MASK, P_RNG, P_STEPS, P_TOGGLE, P_TOP, P_TOP_INDEX, P_XNOR,
+                            WORDS_FIBONACCI, WORDS_GALOIS, WORDS_SHARED_GALOIS, WORDS_XOROSHIRO, table_decision)
+from .lfsr import lfsr_step
 from .pbit_update import FIXED, advance_shared, decide
 from .event_queue import exponential, heap_pop, heap_push, heap_replace_top, heapify, poisson_mark, standard_normal
-from .rng import next_double
+from .rng import next_double, next_u64
 from .event_reads import (READ_FIFO, READ_FRESH, READ_HISTORY, current_field, emit_output_change,  # noqa: F401
                           fifo_drain, history_input, scatter_change, work_arrays)
 
@@ -147,12 +161,41 @@ def pbit_decision(field, beta, rng, r):
 def chip_decision(pbit, i, field, rng, r, lfsr):
     """The chip datapath's :func:`~pbitsim.kernels.pbit_update.decide` on the input ``field`` (int8 ±1).
 
-    ``field`` is the exact wide integer sum of the codes (fixed point; an
-    integer-valued float64) or the float input (float datapath).
+    The generic path (empty ``table``): ``field`` is the exact wide integer
+    sum ``A`` of the codes (fixed point; an integer-valued float64) or the
+    float input (float datapath).
     """
-    cfg, real, gain, offset, stuck, lut, slot, off = pbit
+    cfg, real, gain, offset, stuck, lut, slot, off, _, _ = pbit
     a_int = np.int64(field) if cfg[FIXED] != 0 else np.int64(0)
     return decide(cfg, real, gain, offset, stuck, lut, i, a_int, field, rng, r, lfsr, slot[i], off[i])
+
+
+@njit(cache=True)
+def table_config(par):
+    """The fast path's constants, read once per run from ``par`` (:mod:`pbitsim.kernels.datapath_fast`):
+    ``(words, k, tap mask, Galois toggle, width, xnor, galois, steps, kmask, top index, clip)``."""
+    words = par[P_RNG]
+    galois = words == WORDS_GALOIS or words == WORDS_SHARED_GALOIS
+    return (words, par[P_K], np.uint64(par[P_MASK]), np.uint64(par[P_TOGGLE]), par[P_TOP] + 1, par[P_XNOR] != 0,
+            galois, par[P_STEPS], np.uint64(par[P_KMASK]), par[P_TOP_INDEX], par[P_CLIP] != 0)
+
+
+@njit(inline="always", cache=True)
+def table_word(tc, rng, r, lfsr, reg, off):
+    """The random word :func:`~pbitsim.kernels.pbit_update.random_word` draws, from the constants ``tc`` of
+    :func:`table_config`: a per-p-bit register (``reg``) shifted ``steps`` times, a shared register's
+    window at ``off``, or the top ``k`` bits of xoroshiro stream ``r`` (uint64; not yet masked to ``k`` bits)."""
+    words, k, mask, toggle, width, xnor, galois, steps = tc[0], tc[1], tc[2], tc[3], tc[4], tc[5], tc[6], tc[7]
+    if words == WORDS_XOROSHIRO:
+        w = next_u64(rng, r) >> np.uint64(64 - k)
+    elif words == WORDS_FIBONACCI or words == WORDS_GALOIS:
+        w = lfsr[r, reg]
+        for _ in range(steps):
+            w = lfsr_step(w, mask, toggle, width, xnor, galois)
+        lfsr[r, reg] = w
+    else:
+        w = lfsr[r, reg] >> np.uint64(off)
+    return w
 
 
 @njit(inline="always", cache=True)
@@ -234,10 +277,13 @@ def next_heap_event(heap_t, heap_i, size, cycle, node_time, period, jitter, cloc
 def _run_replica(graph, inputs, pbit, source, fparams, iparams, s, rng, r, lfsr, out, moments, log):
     """Simulate replica ``r`` (state ``s`` = its row, updated in place); fills its rows of the outputs."""
     indptr, indices, weights, h, delay = graph
-    if pbit is None:  # the ideal chip reads its own weights (the same arrays: fewer live values in the loop)
-        w_in, w_out, h_in = weights, weights, h
-    else:
-        w_in, w_out, h_in = inputs
+    w_in, w_out, h_in = inputs  # the ideal chip: its own weights (weights, weights, h)
+    if pbit is not None:
+        # hoisted out of the loop: unpacking ``pbit`` or reading ``cfg``/``par`` per update costs more
+        # than the whole table-driven decision
+        cfg, stuck, reg_of, win_of, table = pbit[0], pbit[4], pbit[6], pbit[7], pbit[9]
+        fast = table.shape[0] > 0
+        tc = table_config(pbit[8])
     node_time, alias_prob, alias_idx = source
     out_states, out_energies, stats = out
     edges, sum_m, sum_mm = moments
@@ -316,8 +362,14 @@ def _run_replica(graph, inputs, pbit, source, fparams, iparams, s, rng, r, lfsr,
             new = pbit_decision(field, beta, rng, r)
         else:
             if shared:
-                k_tick = shared_ticks_before(pbit[0], lfsr, r, t, k_tick, tick_ns)
-            new = chip_decision(pbit, i, field, rng, r, lfsr)
+                k_tick = shared_ticks_before(cfg, lfsr, r, t, k_tick, tick_ns)
+            if fast:  # field = A - a_lo; a stuck p-bit draws no word, as in decide
+                new = stuck[i]
+                if new == 0:
+                    w = table_word(tc, rng, r, lfsr, reg_of[i], win_of[i])
+                    new = np.int8(1) if table_decision(table, np.int64(field), w, tc[8], tc[9], tc[10]) else np.int8(-1)
+            else:
+                new = chip_decision(pbit, i, field, rng, r, lfsr)
         n_updates += 1
         if new == s[i]:
             continue

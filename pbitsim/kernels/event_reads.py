@@ -10,7 +10,10 @@ the maths and the array layouts), all exact:
   once their arrival time is before the reading update (:func:`fifo_drain`);
 - :data:`READ_HISTORY`: per-edge delays; each p-bit keeps a ring buffer of the
   times of its last ``B`` output changes (:func:`history_push`) and
-  :func:`history_input` rebuilds ``h_i + sum_j J_ij y_j(t - d_ij)``.
+  :func:`history_input` rebuilds ``h_i + sum_j J_ij y_j(t - d_ij)``.  On a
+  multi-chip machine ``delay`` has length ``2 nnz`` and cross-chip entries read
+  the last boundary snapshot that came through their link (:func:`read_time`;
+  :mod:`pbitsim.machine.links`).
 
 ``fifo`` = ``(times float64 (cap,), changes int64 (cap,), [head, tail] int64
 (2,))`` with ``cap`` a power of two, a change stored as ``(j + 1) * value``;
@@ -39,13 +42,32 @@ def history_read(j, t_read, y, last, cnt, hist, mask):
     return np.int64(0) if c > b else v
 
 
+@njit(inline="always", cache=True)
+def read_time(t, delay, k, nnz, linked):
+    """When entry ``k`` reads its neighbour: ``t - d_k``, or on a link with exchange period ``P_k > 0``
+    (``delay[nnz + k]``) the last snapshot that arrived, ``floor((t - d_k) / P_k) * P_k``."""
+    tr = t - delay[k]
+    if linked:
+        p = delay[nnz + k]
+        if p > 0.0:
+            tr = np.floor(tr / p) * p
+    return tr
+
+
 @njit(cache=True)
 def history_input(i, t, indptr, indices, weights, h, delay, y, last, cnt, hist, mask):
-    """``h_i + sum_j J_ij y_j(t - d_ij)`` from the ring buffers; NaN if one lost a needed change."""
+    """``h_i + sum_j J_ij y_j(tau_ij(t))`` from the ring buffers; NaN if one lost a needed change.
+
+    ``delay`` float64 ``(nnz,)``: ``tau_ij = t - d_ij`` (synapse delays).  ``(2 nnz,)``: a multi-chip
+    machine (:mod:`pbitsim.machine.links`): the first half holds the read age ``d_ij + L + S``, the
+    second the exchange period ``P`` (0: continuous), ``tau = floor((t - d - L - S) / P) * P``.
+    """
     field = h[i]
     lost = False
+    nnz = indices.shape[0]
+    linked = delay.shape[0] > nnz
     for k in range(indptr[i], indptr[i + 1]):
-        v = history_read(indices[k], t - delay[k], y, last, cnt, hist, mask)
+        v = history_read(indices[k], read_time(t, delay, k, nnz, linked), y, last, cnt, hist, mask)
         lost |= v == 0
         field += weights[k] * v
     return np.nan if lost else field
@@ -69,7 +91,7 @@ def scatter_change(indptr, indices, weights, f, j, value):
         f[indices[k]] += weights[k] * d
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)  # inline: the event kernel calls it on every flip (a call costs more than the sum)
 def current_field(indptr, indices, weights, h, s, i):
     """``h_i + sum_j J_ij m_j`` of the current states (for the energy)."""
     acc = h[i]

@@ -260,3 +260,59 @@ def shared_window_words(bits, k, shift, advance, first, out):
             for i in range(k):
                 w |= np.uint64(bits[base - i]) << np.uint64(i)
             out[d, j] = w
+
+
+@njit(cache=True)
+def lfsr_register_walk(states, mask, width, xnor, galois, steps, out):
+    """Registers sampled every ``steps`` shifts: ``out[d, j]`` = register ``j`` after ``(d + 1) * steps`` shifts.
+
+    The words a per-p-bit register gives its p-bit (low ``k`` bits of each
+    row) or a shared register its windows, for ``steps`` shifts per draw.
+
+    Parameters
+    ----------
+    states : uint64 array, shape (n_registers,)
+        Start registers; advanced in place to the last row.
+    mask : uint64 tap mask; width : int (2..64); xnor, galois : bool
+    steps : int (>= 1)
+    out : uint64 array, shape (n_draws, n_registers)
+    """
+    toggle = galois_toggle_mask(mask, width) if galois else np.uint64(0)
+    for j in range(out.shape[1]):
+        s = states[j]
+        for d in range(out.shape[0]):
+            for _ in range(steps):
+                s = _step(s, mask, toggle, width, xnor, galois)
+            out[d, j] = s
+        states[j] = s
+
+
+@njit(cache=True)
+def lfsr_unstep(state, mask, width, xnor, galois):
+    """The state one shift *before* ``state`` (the inverse of :func:`lfsr_step`; uint64).
+
+    Fibonacci: the low ``width - 1`` bits of the old state are ``state >> 1``
+    and its MSB follows from the feedback bit ``state & 1``, because the
+    output tap ``width`` is always in ``mask``.  Galois: the old MSB is the
+    new bit 0 (the toggle mask has bit 0 set).  XNOR registers are the
+    complement conjugates, as in the forward step.
+    """
+    wm = width_mask(width)
+    top = np.uint64(width - 1)
+    s = np.uint64(state) & wm
+    if galois:
+        if xnor:
+            s = ~s & wm
+        out = s & np.uint64(1)
+        if out:
+            s ^= galois_toggle_mask(mask, width)
+        s = (s >> np.uint64(1)) | (out << top)
+        if xnor:
+            s = ~s & wm
+        return s
+    low = s >> np.uint64(1)
+    fb = s & np.uint64(1)
+    if xnor:
+        fb ^= np.uint64(1)
+    rest = parity64(low & np.uint64(mask) & ~(np.uint64(1) << top))
+    return low | ((fb ^ rest) << top)

@@ -39,6 +39,8 @@ def check_out_dir(out_dir) -> None:
 def check_inputs(spec) -> None:
     """Load the model, compile it on the base chip and check every metric is feasible for it."""
     src = spec.source
+    if spec.machine:
+        return _check_machine_inputs(spec)
     chip = load_chip(spec.chip)
     try:
         model = load_sweep_model(spec.model, chip, spec.seed)
@@ -73,3 +75,17 @@ def check_inputs(spec) -> None:
         build_program(model, chip, spec.seed)
     except PbitsimError as exc:
         raise SweepSpecError(f"{src}: model {spec.model!r} on chip {spec.chip!r}: {exc}") from None
+
+
+def _check_machine_inputs(spec) -> None:
+    """A machine sweep: the model loads on the chip type and fits every point's machine (chips, capacity)."""
+    from ..machine.partition import check_fits_machine
+    from ..machine.spec import load_machine
+
+    machine = load_machine(spec.machine)
+    try:
+        model = load_sweep_model(spec.model, machine.chip, spec.seed)
+        for point in spec.points():
+            check_fits_machine(model.n, machine.with_params(point.param_dict))
+    except PbitsimError as exc:
+        raise SweepSpecError(f"{spec.source}: model {spec.model!r} on machine {spec.machine!r}: {exc}") from None

@@ -59,6 +59,13 @@ def chip_digest(chip) -> str:
     return _json_digest(d)
 
 
+def machine_digest(machine) -> str:
+    """Digest of what a machine simulates: its sections (not name/description) and its chip type's digest."""
+    d = {k: v for k, v in machine.to_dict().items() if k not in ("name", "description")}
+    d["chips"] = {k: v for k, v in d.get("chips", {}).items() if k != "type"}
+    return _json_digest({"machine": d, "chip": chip_digest(machine.chip)})
+
+
 def model_digest(model: str, model_seed: int) -> str:
     """Digest of the sweep's model reference (file bytes, or generator and seed)."""
     if model == "spin_glass":
@@ -70,7 +77,7 @@ def model_digest(model: str, model_seed: int) -> str:
 def _run_digest(spec):
     wanted = set(spec.metrics)
     keys = set()
-    if wanted & SAMPLING:
+    if wanted & SAMPLING or spec.machine:  # machine metrics sample
         keys.update(RUN_KEYS_READ["sampling"])
     if wanted & GRADIENT:
         keys.update(RUN_KEYS_READ["gradient"])
@@ -82,14 +89,21 @@ def _run_digest(spec):
 
 def point_keys(spec) -> dict:
     """``{point: key}`` for every point of ``spec``, in spec order (20 hex characters each)."""
-    base = load_chip(spec.chip)
+    if spec.machine:
+        from ..machine.metrics import MACHINE_METRICS as defs
+        from ..machine.spec import load_machine
+
+        base = load_machine(spec.machine)
+    else:
+        base, defs = load_chip(spec.chip), METRICS
     shared = {"model": model_digest(spec.model, spec.seed), "run": _run_digest(spec),
-              "metrics": {m: METRICS[m] for m in sorted(spec.metrics)}, "semantics": SEMANTICS_VERSION}
+              "metrics": {m: defs[m] for m in sorted(spec.metrics)}, "semantics": SEMANTICS_VERSION}
     chips = {}
     keys = {}
     for point in spec.points():
         if point.params not in chips:
-            chips[point.params] = chip_digest(base.with_params(point.param_dict))
+            chips[point.params] = (machine_digest(base.with_params(point.chip_params)) if spec.machine
+                                   else chip_digest(base.with_params(point.chip_params)))
         payload = {**shared, "chip": chips[point.params], "params": [list(p) for p in point.params],
                    "repeat": point.repeat, "seed": point.seed}
         keys[point] = _json_digest(payload)[:20]

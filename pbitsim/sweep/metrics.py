@@ -56,11 +56,16 @@ def load_sweep_model(model, chip, seed):
     return load_model(model)
 
 
-def build_program(model, chip, seed):
-    """The point's Program: the model compiled onto the chip (``pbitsim.compile``)."""
-    from ..compiler.pipeline import compile_model
+def build_program(model, chip, seed, scale=None, run=None):
+    """The point's Program: the model compiled onto the chip (``pbitsim.compile``).
 
-    return compile_model(model, chip, seed=seed)
+    ``scale``: the point's ``compile.scale`` (a policy name or a number); a search policy measures the
+    gradient estimator of ``run`` (:func:`pbitsim.compiler.scale_policy.for_estimator`).
+    """
+    from ..compiler.pipeline import compile_model
+    from ..compiler.scale_policy import for_estimator
+
+    return compile_model(model, chip, seed=seed, scale=for_estimator(scale, run))
 
 
 def _sampling_metrics(program, run_cfg, seed, wanted):
@@ -125,17 +130,28 @@ def _field(section, name):
 
 
 def evaluate_point(task: dict) -> dict:
-    """Evaluate one sweep point; ``task`` is a plain dict (chip, model, params, run, metrics, seed)."""
+    """Evaluate one sweep point; ``task`` is a plain dict (chip, model, params, run, metrics, seed).
+
+    A point on a multi-chip machine (``task["machine"]``) is :func:`pbitsim.machine.metrics.evaluate_machine_point`.
+    """
+    if task.get("machine"):
+        from ..machine.metrics import evaluate_machine_point
+
+        return evaluate_machine_point(task)
     t0 = time.perf_counter()
     base = load_chip(task["chip"])
-    chip = base.with_params(dict(task["params"]))
+    from .spec import split_params
+
+    chip_params, options = split_params(task["params"])
+    chip = base.with_params(chip_params)
     wanted = set(task["metrics"])
     model = load_sweep_model(task["model"], chip, task["model_seed"])
     out = {}
     if wanted & SAMPLING:
-        program = build_program(model, chip, task["seed"])
+        program = build_program(model, chip, task["seed"], options.get("scale"), task["run"])
         out.update(_sampling_metrics(program, task["run"], task["seed"], wanted))
     if wanted & GRADIENT:
-        out.update(_gradient_metrics(model, chip, task["run"], task["seed"], wanted))
+        target = build_program(model, chip, task["seed"], options["scale"], task["run"]) if options else model
+        out.update(_gradient_metrics(target, chip, task["run"], task["seed"], wanted))
     out["wall_s"] = time.perf_counter() - t0
     return out

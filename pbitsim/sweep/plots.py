@@ -130,6 +130,10 @@ def sweep_figures(out_dir):
         figs.append((f"{metric}_vs_{x_axis[1][0] if x_axis[2] != 'points' else 'point'}", fig))
         if len(spec["grid"]) == 2:
             figs.append((f"{metric}_heatmap", _heatmap(plt, rows, list(spec["grid"]), metric, spec["name"])))
+    if spec.get("machine"):  # a multi-chip machine: also against the measured eta
+        from ..machine.plots import eta_figures
+
+        figs += eta_figures(spec, rows, plt)
     return figs
 
 

@@ -29,7 +29,7 @@ from .workers import die_with_parent, sigterm_as_interrupt, stop_pool
 
 
 def _task(spec: SweepSpec, point):
-    return {"chip": spec.chip, "model": spec.model, "params": [list(p) for p in point.params],
+    return {"chip": spec.chip, "machine": spec.machine, "model": spec.model, "params": [list(p) for p in point.params],
             "run": spec.run, "metrics": list(spec.metrics), "seed": point.seed, "model_seed": spec.seed}
 
 
@@ -167,6 +167,6 @@ def collect_table(spec, out_dir, *, include_timing=False, keys=None):
 
 
 def spec_to_json(spec):
-    return {"name": spec.name, "source": spec.source, "chip": spec.chip, "model": spec.model,
+    return {"name": spec.name, "source": spec.source, "chip": spec.chip, "machine": spec.machine, "model": spec.model,
             "metrics": list(spec.metrics), "repeats": spec.repeats, "seed": spec.seed, "run": spec.run,
             "grid": spec.grid, "zip": spec.zipped, "points": list(spec.listed)}

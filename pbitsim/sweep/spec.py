@@ -29,6 +29,12 @@ beta = 1.0
 
 Every point is validated (chip overrides, metric names, run keys) before any
 work starts; errors name the file and the key.
+
+A multi-chip machine replaces ``chip``: ``machine = "king-cluster"`` (a shipped
+machine or a path); parameters ``"machine.links.latency_ns"``,
+``"machine.exchange.every_cycles"``, ``"machine.chips.count"`` ... override the
+machine, any other ``"section.key"`` its chip type, and the metrics are those of
+:data:`pbitsim.machine.metrics.MACHINE_METRICS` (``docs/multichip.md``).
 """
 from __future__ import annotations
 
@@ -52,7 +58,7 @@ RUN_KEYS = {"sweeps": int, "burn_in": int, "replicas": int, "beta": float, "thin
 RUN_MIN = {"sweeps": 1, "burn_in": 0, "replicas": 1, "thin": 1, "estimates": 2, "samples_per_estimate": 1}
 RUN_DEFAULTS = {"sweeps": 2000, "burn_in": 100, "replicas": 8, "beta": 1.0, "thin": 1,
                 "estimates": 16, "samples_per_estimate": 200, "data": "digits"}
-TOP_KEYS = {"name", "chip", "model", "metrics", "repeats", "seed", "run", "grid", "zip", "points",
+TOP_KEYS = {"name", "chip", "machine", "model", "metrics", "repeats", "seed", "run", "grid", "zip", "points",
             "description"}
 
 
@@ -72,6 +78,29 @@ class SweepPoint:
     def param_dict(self):
         return dict(self.params)
 
+    @property
+    def chip_params(self):
+        """The point's chip (or machine) overrides: its parameters without the compile options."""
+        return split_params(self.params)[0]
+
+
+#: sweep parameters that are options of ``pbitsim.compile``, not chip keys -> the keyword they set
+#: (``"compile.scale" = "gradient"``: the point's program uses that scale policy, see
+#: :mod:`pbitsim.compiler.scale_policy`)
+COMPILE_PARAMS = {"compile.scale": "scale"}
+
+
+def split_params(params) -> tuple:
+    """``(chip overrides, compile keywords)`` of a point's ``(key, value)`` pairs or dict."""
+    items = params.items() if isinstance(params, dict) else params
+    chip, options = {}, {}
+    for k, v in items:
+        if k in COMPILE_PARAMS:
+            options[COMPILE_PARAMS[k]] = v
+        else:
+            chip[k] = v
+    return chip, options
+
 
 @dataclass(frozen=True)
 class SweepSpec:
@@ -86,6 +115,8 @@ class SweepSpec:
     grid: dict = field(default_factory=dict)
     zipped: dict = field(default_factory=dict)
     listed: tuple = ()       # explicit points: tuple of dicts
+    machine: str = ""        # a multi-chip machine (name or path); then ``chip`` is "" and parameters
+                             # "machine.<section>.<key>" override the machine, others its chip type
 
     @property
     def parameters(self):
@@ -132,27 +163,34 @@ def _resolve(base_dir, value):
 
 def parse_sweep(data: dict, *, source="<dict>", base_dir=".") -> SweepSpec:
     """Validate a sweep dict (TOML layout) and return a :class:`SweepSpec`; nothing runs."""
-    from .metrics import METRICS
-
     src = source
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
         _err(src, f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(TOP_KEYS))}")
-    for key in ("chip", "model", "metrics"):
+    machine = data.get("machine", "")
+    if machine and "chip" in data:
+        _err(src, "give 'chip' or 'machine', not both (a machine names its chip type)")
+    for key in ("machine" if machine else "chip", "model", "metrics"):
         if key not in data:
             _err(src, f"missing required key {key!r}")
-    chip = data["chip"]
+    chip = data.get("chip", "")
     model = data["model"]
-    if not isinstance(chip, str) or not isinstance(model, str):
-        _err(src, "'chip' and 'model' must be strings")
+    if not isinstance(chip, str) or not isinstance(model, str) or not isinstance(machine, str):
+        _err(src, "'chip', 'machine' and 'model' must be strings")
     chip = _resolve(base_dir, chip)
+    machine = _resolve(base_dir, machine)
+    if machine:
+        from ..machine.metrics import MACHINE_METRICS as allowed_metrics
+    else:
+        from .metrics import METRICS as allowed_metrics
     model = _resolve(base_dir, model)
     metrics = data["metrics"]
     if not isinstance(metrics, list) or not metrics:
         _err(src, "'metrics' must be a non-empty list")
     for m in metrics:
-        if m not in METRICS:
-            _err(src, f"metrics: unknown metric {m!r}; allowed: {', '.join(METRICS)}")
+        if m not in allowed_metrics:
+            _err(src, f"metrics: unknown metric {m!r}; allowed{' on a machine' if machine else ''}: "
+                      f"{', '.join(allowed_metrics)}")
     repeats = data.get("repeats", 1)
     seed = data.get("seed", 0)
     for key, v in (("repeats", repeats), ("seed", seed)):
@@ -194,7 +232,8 @@ def parse_sweep(data: dict, *, source="<dict>", base_dir=".") -> SweepSpec:
     if len(lengths) > 1:
         _err(src, f"[zip] lists must have equal lengths, got {sorted(lengths)}")
     spec = SweepSpec(str(data.get("name", os.path.splitext(os.path.basename(source))[0])), source, chip, model,
-                     tuple(metrics), repeats, seed, run, dict(grid), dict(zipped), tuple(dict(p) for p in listed))
+                     tuple(metrics), repeats, seed, run, dict(grid), dict(zipped), tuple(dict(p) for p in listed),
+                     machine)
     _validate_points(spec)
     _check_files(spec)
     return spec
@@ -209,18 +248,27 @@ def _check_files(spec):
 
 
 def _validate_points(spec):
-    """Apply every point's overrides to the chip now, so bad paths/values fail before any work."""
+    """Apply every point's overrides to the chip (or machine) now, so bad paths/values fail before any work."""
     try:
-        base = load_chip(spec.chip)
+        if spec.machine:
+            from ..machine.spec import load_machine
+
+            base = load_machine(spec.machine)
+        else:
+            base = load_chip(spec.chip)
     except PbitsimError as exc:
-        _err(spec.source, f"chip: {exc}")
+        _err(spec.source, f"{'machine' if spec.machine else 'chip'}: {exc}")
     seen = set()
     for point in spec.points():
         if point.params in seen:
             continue
         seen.add(point.params)
         try:
-            base.with_params(point.param_dict)
+            base.with_params(point.chip_params)
+            if "scale" in split_params(point.params)[1]:
+                from ..compiler.scale_policy import scale_policy
+
+                scale_policy(split_params(point.params)[1]["scale"])
         except PbitsimError as exc:
             _err(spec.source, f"parameter point {point.param_dict}: {exc}")
 

@@ -1,9 +1,14 @@
 """Chip topologies: one module per graph family, plus the ``[topology]`` dispatcher.
 
-Every graph is a ``networkx.Graph`` with integer nodes ``0..n-1`` (isolated
-ones included), ``G.graph["family"]``, ``G.graph["params"]`` and a ``pos``
-node attribute (x, y) for plotting. ``dwave.graphs`` is imported only when a
-D-Wave family is built, so importing this package stays cheap.
+Each family has two builders over the same nodes and edges:
+``<family>_arrays`` returns a :class:`~pbitsim.topologies.arrays.TopologyArrays`
+(canonical int64 edge arrays, D-Wave labels, a colouring by construction; Numba,
+seconds and ~130 MB for 10^6 p-bits) -- what the compiler uses --, and
+``<family>_graph`` a ``networkx.Graph`` with integer nodes ``0..n-1``
+(isolated ones included), ``G.graph["family"]``, ``G.graph["params"]`` and a
+``pos`` node attribute (x, y) for plotting, for small chips.  The D-Wave
+``*_graph`` builders go through ``dwave.graphs`` (the reference the arrays are
+tested against), imported only then, so importing this package stays cheap.
 """
 
 from __future__ import annotations
@@ -14,35 +19,49 @@ import networkx as nx
 
 from pbitsim.errors import TopologyError
 from pbitsim.topologies._common import check_bool, check_int, check_shape
-from pbitsim.topologies.chimera import chimera_graph, chimera_size
-from pbitsim.topologies.edgelist import edgelist_graph, edgelist_size
+from pbitsim.topologies.arrays import TopologyArrays
+from pbitsim.topologies.chimera import chimera_arrays, chimera_graph, chimera_size
+from pbitsim.topologies.edgelist import edgelist_arrays, edgelist_graph, edgelist_size
 from pbitsim.topologies.footprint import SIZE_KEYS, TopologySize, check_topology_fits, estimate_topology
-from pbitsim.topologies.king import king_graph, king_size
-from pbitsim.topologies.lattice import lattice_graph, lattice_size
-from pbitsim.topologies.pegasus import pegasus_graph, pegasus_size
+from pbitsim.topologies.king import king_arrays, king_graph, king_size
+from pbitsim.topologies.lattice import lattice_arrays, lattice_graph, lattice_size
+from pbitsim.topologies.pegasus import pegasus_arrays, pegasus_graph, pegasus_size
 from pbitsim.topologies.random_graphs import (
+    complete_arrays,
     complete_graph,
     complete_size,
+    random_regular_arrays,
     random_regular_graph,
     random_regular_size,
 )
-from pbitsim.topologies.zephyr import zephyr_graph, zephyr_size
+from pbitsim.topologies.zephyr import zephyr_arrays, zephyr_graph, zephyr_size
 
 __all__ = [
     "TOPOLOGY_KINDS",
     "TOPOLOGY_KEYS",
     "TOPOLOGY_REQUIRED_KEYS",
+    "TopologyArrays",
     "TopologySize",
+    "chimera_arrays",
     "chimera_graph",
+    "complete_arrays",
     "complete_graph",
+    "edgelist_arrays",
     "edgelist_graph",
+    "king_arrays",
     "king_graph",
+    "lattice_arrays",
     "lattice_graph",
+    "networkx_view",
+    "pegasus_arrays",
     "pegasus_graph",
+    "random_regular_arrays",
     "random_regular_graph",
+    "topology_arrays",
     "topology_graph",
     "topology_size",
     "validate_topology_params",
+    "zephyr_arrays",
     "zephyr_graph",
 ]
 
@@ -85,6 +104,22 @@ SIZE_FUNCTIONS = {
     complete_graph: complete_size,
     edgelist_graph: edgelist_size,
 }
+
+#: Each family's networkx builder -> its array builder (same arguments, same nodes and edges).
+ARRAY_FUNCTIONS = {
+    chimera_graph: chimera_arrays,
+    pegasus_graph: pegasus_arrays,
+    zephyr_graph: zephyr_arrays,
+    king_graph: king_arrays,
+    lattice_graph: lattice_arrays,
+    random_regular_graph: random_regular_arrays,
+    complete_graph: complete_arrays,
+    edgelist_graph: edgelist_arrays,
+}
+#: Family name -> networkx builder (for :func:`networkx_view`).
+_GRAPH_FUNCTIONS = {"chimera": chimera_graph, "pegasus": pegasus_graph, "zephyr": zephyr_graph,
+                    "king": king_graph, "lattice": lattice_graph, "random_regular": random_regular_graph,
+                    "complete": complete_graph, "edgelist": edgelist_graph}
 
 
 def _edgelist_path(p: dict, base_dir) -> str:
@@ -213,3 +248,25 @@ def topology_graph(kind: str, params: dict, *, base_dir=None) -> nx.Graph:
     p = _checked_params(kind, params)
     builder, args = _sized_call(kind, p, base_dir)
     return builder(*args)
+
+
+def topology_arrays(kind: str, params: dict, *, base_dir=None, memory_bytes=None) -> TopologyArrays:
+    """Build the graph of a chip's ``[topology]`` table as arrays (no networkx; any size).
+
+    Same arguments, checks and errors as :func:`topology_graph`, including the
+    memory check before anything is built (``memory_bytes``: the budget,
+    default the machine's available memory); the nodes and edges are those
+    of :func:`topology_graph`.
+    """
+    if kind == "model":
+        raise TopologyError(
+            'topology kind "model" takes the model\'s own graph; build it from the model'
+        )
+    p = _checked_params(kind, params)
+    builder, args = _sized_call(kind, p, base_dir, memory_bytes)
+    return ARRAY_FUNCTIONS[builder](*args)
+
+
+def networkx_view(arrays: TopologyArrays):
+    """The ``networkx.Graph`` of the family that built ``arrays`` (same parameters, nodes and edges)."""
+    return _GRAPH_FUNCTIONS[arrays.family](**arrays.params)

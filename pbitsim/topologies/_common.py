@@ -13,6 +13,8 @@ import networkx as nx
 import numpy as np
 
 from pbitsim.errors import TopologyError
+from pbitsim.topologies.arrays import canonical_edges
+from pbitsim.topologies.edge_kernels import grid_raw_edges
 
 
 def check_int(name: str, value, minimum: int = 1, *, family: str = "") -> int:
@@ -99,23 +101,16 @@ def grid_edges(shape: tuple[int, ...], offsets, periodic: bool) -> np.ndarray:
     numpy.ndarray
         int64 ``(n_edges, 2)`` with ``u < v``, sorted lexicographically.
     """
+    rows, cols = grid_edge_arrays(shape, offsets, periodic)
+    return np.stack([rows, cols], axis=1)
+
+
+def grid_edge_arrays(shape, offsets, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, cols)`` of :func:`grid_edges` (same arguments) without stacking them."""
     dims = np.asarray(shape, dtype=np.int64)
-    coords = np.indices(shape).reshape(len(shape), -1).T
-    src = np.arange(coords.shape[0], dtype=np.int64)
-    pairs = []
-    for off in offsets:
-        nb = coords + np.asarray(off, dtype=np.int64)
-        if periodic:
-            keep = np.ones(len(nb), dtype=bool)
-            nb %= dims
-        else:
-            keep = np.all((nb >= 0) & (nb < dims), axis=1)
-        dst = np.ravel_multi_index(tuple(nb[keep].T), shape) if keep.any() else src[:0]
-        pairs.append(np.stack([src[keep], dst], axis=1))
-    e = np.concatenate(pairs) if pairs else np.zeros((0, 2), np.int64)
-    e = e[e[:, 0] != e[:, 1]]
-    e = np.sort(e, axis=1)
-    return np.unique(e, axis=0).reshape(-1, 2)
+    offs = np.asarray(offsets, dtype=np.int64).reshape(-1, len(shape))
+    u, v = grid_raw_edges(dims, offs, bool(periodic))
+    return canonical_edges(int(np.prod(dims)), u, v)
 
 
 def grid_edge_count(shape, offsets, periodic: bool) -> int:

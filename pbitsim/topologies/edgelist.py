@@ -9,6 +9,7 @@ import numpy as np
 
 from pbitsim.errors import TopologyError
 from pbitsim.topologies._common import circle_positions, finish_graph, graph_from_edges
+from pbitsim.topologies.arrays import TopologyArrays, canonical_edges
 
 
 def _parse_int(token: str, where: str, line: str) -> int:
@@ -93,6 +94,28 @@ def edgelist_size(path) -> tuple[int, int]:
     return (n_declared if n_declared is not None else n_max + 1), n_lines
 
 
+def _read_edges(path: str) -> tuple[int, np.ndarray]:
+    """``(n, edges)`` of an edge-list file (int64 ``(E, 2)``, as listed)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            n_declared, edges = _parse_lines(fh, path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TopologyError(f"cannot read edge list {path}: {exc}") from None
+    if n_declared is None and not edges:
+        raise TopologyError(f"{path}: no edges and no 'n N' line; the graph would be empty")
+    arr = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    n = n_declared if n_declared is not None else int(arr.max()) + 1
+    return n, arr
+
+
+def edgelist_arrays(path) -> TopologyArrays:
+    """The graph of :func:`edgelist_graph` as arrays (repeated edges merged); same errors."""
+    path = os.fspath(path)
+    n, arr = _read_edges(path)
+    rows, cols = canonical_edges(n, arr[:, 0], arr[:, 1])
+    return TopologyArrays("edgelist", {"path": path}, n, rows, cols)
+
+
 def edgelist_graph(path) -> nx.Graph:
     """Read a graph from a text file with one edge ``i j`` per line.
 
@@ -118,14 +141,6 @@ def edgelist_graph(path) -> nx.Graph:
         index, a self-loop or an index ``>= N``; the message gives ``file:line``.
     """
     path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            n_declared, edges = _parse_lines(fh, path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TopologyError(f"cannot read edge list {path}: {exc}") from None
-    if n_declared is None and not edges:
-        raise TopologyError(f"{path}: no edges and no 'n N' line; the graph would be empty")
-    arr = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    n = n_declared if n_declared is not None else int(arr.max()) + 1
+    n, arr = _read_edges(path)
     G = graph_from_edges(n, arr)
     return finish_graph(G, "edgelist", {"path": path}, circle_positions(n))

@@ -7,11 +7,15 @@ turns the counts into bytes and compares them with the machine's memory, so
 a one-line reason instead of being built until the kernel kills the process.
 
 Memory model: ``bytes = n_nodes * node_bytes + n_edges * edge_bytes`` with
-per-family constants measured (tracemalloc peak of building the graph,
-networkx 3, CPython 3.11) and rounded up about 1.5x, which also covers the
-CSR arrays, colouring and cache built from the graph afterwards. D-Wave
-families cost more per node: ``dwave.graphs`` builds its own graph, with
-coordinates, that is then relabelled into a second one.
+per-family constants, rounded up 1.15-1.35x from the measured peak of the
+whole path of a chip above the interpreter's ~180 MB (edge arrays, the random
+model ``pbitsim run`` puts on it, compilation, 100 sweeps of one replica;
+``pbitsim bench --scale``): about 200 B per p-bit and 120 B per coupler
+(Pegasus P206: 1.30 GB; King's graph 1000 x 1000: 0.88 GB; 10^7-p-bit
+lattice 3.9 GB, King's graph 6.3 GB).  Families built
+as arrays (:mod:`pbitsim.topologies.arrays`) share one pair of constants;
+``random_regular`` and ``edgelist`` are drawn or parsed through Python objects
+(networkx, lists of tuples) and cost more.
 """
 from __future__ import annotations
 
@@ -29,13 +33,13 @@ __all__ = [
 
 #: (bytes per node, bytes per edge) of a built graph, per family.
 _BYTES: dict[str, tuple[int, int]] = {
-    "chimera": (4000, 400),
-    "pegasus": (4000, 400),
-    "zephyr": (4000, 400),
-    "king": (1500, 250),
-    "lattice": (1500, 250),
+    "chimera": (250, 140),
+    "pegasus": (250, 140),
+    "zephyr": (250, 140),
+    "king": (250, 140),
+    "lattice": (250, 140),
     "random_regular": (1800, 250),
-    "complete": (1800, 250),
+    "complete": (250, 140),
     "edgelist": (1800, 250),
 }
 
@@ -65,7 +69,8 @@ class TopologySize:
         ``edgelist``, whose edge count is the number of edge lines (an upper
         bound: repeated edges are merged when built).
     bytes : int
-        Estimated peak memory of building and compiling the graph, bytes.
+        Estimated peak memory of building the graph, compiling a model on it
+        and running one replica, bytes.
     """
 
     kind: str

@@ -10,9 +10,11 @@ from pbitsim.topologies._common import (
     check_shape,
     finish_graph,
     graph_from_edges,
+    grid_edge_arrays,
     grid_edge_count,
     grid_edges,
 )
+from pbitsim.topologies.arrays import TopologyArrays
 
 
 def lattice_graph(shape, periodic: bool = False) -> nx.Graph:
@@ -55,3 +57,24 @@ def lattice_size(shape, periodic: bool = False) -> tuple[int, int]:
         n *= L
     offsets = [tuple(int(k == d) for k in range(len(shape))) for d in range(len(shape))]
     return n, grid_edge_count(shape, offsets, periodic)
+
+
+def lattice_arrays(shape, periodic: bool = False) -> TopologyArrays:
+    """The graph of :func:`lattice_graph` as arrays (same node order), without networkx.
+
+    Colouring by construction (2 colours): the parity of the coordinate sum;
+    on a torus it needs even sides (or sides of 1), otherwise None.
+    """
+    shape = check_shape("shape", shape, (2, 3))
+    periodic = check_bool("periodic", periodic)
+    r, c = grid_edge_arrays(shape, np.eye(len(shape), dtype=np.int64), periodic)
+    n = int(np.prod(shape))
+    colours = None
+    if not periodic or all(L % 2 == 0 or L == 1 for L in shape):
+        site = np.arange(n, dtype=np.int64)
+        colours = np.zeros(n, dtype=np.int64)
+        for L in reversed(shape):
+            colours += site % L
+            site //= L
+        colours %= 2
+    return TopologyArrays("lattice", {"shape": shape, "periodic": periodic}, n, r, c, None, colours)

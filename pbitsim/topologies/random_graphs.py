@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 
 from pbitsim.errors import TopologyError
 from pbitsim.topologies._common import check_int, circle_positions, finish_graph
+from pbitsim.topologies.arrays import TopologyArrays, canonical_edges
 
 
 def random_regular_graph(n: int, degree: int, seed: int = 0) -> nx.Graph:
@@ -59,3 +61,22 @@ def random_regular_size(n: int, degree: int, seed: int = 0) -> tuple[int, int]:
 def complete_size(n: int) -> tuple[int, int]:
     """Node and edge counts of :func:`complete_graph`: ``n`` and ``n*(n-1)/2``."""
     return n, n * (n - 1) // 2
+
+
+def random_regular_arrays(n: int, degree: int, seed: int = 0) -> TopologyArrays:
+    """The graph of :func:`random_regular_graph` (same seed, same edges) as arrays.
+
+    Drawn by ``networkx.random_regular_graph`` so a seed keeps its graph; no
+    colouring by construction (the chip's strategy colours it).
+    """
+    G = random_regular_graph(n, degree, seed)
+    e = np.array(list(G.edges()), dtype=np.int64).reshape(-1, 2)
+    rows, cols = canonical_edges(G.number_of_nodes(), e[:, 0], e[:, 1])
+    return TopologyArrays("random_regular", dict(G.graph["params"]), G.number_of_nodes(), rows, cols)
+
+
+def complete_arrays(n: int) -> TopologyArrays:
+    """K_n as arrays; colouring by construction: every node its own colour."""
+    n = check_int("n", n, 1)
+    rows, cols = np.triu_indices(n, k=1)
+    return TopologyArrays("complete", {"n": n}, n, rows, cols, None, np.arange(n))

@@ -20,6 +20,12 @@ def test_slope_removes_the_fixed_cost_and_keeps_the_best_repeat():
     assert slope_seconds_per_sweep(lambda k: 0.003 * k, 1, 1) == pytest.approx(0.003)  # one sweep: no slope
 
 
+def test_slope_swamped_by_noise_falls_back_to_the_plain_average():
+    # the short run took longer than the long one (a loaded machine): never report ~0 ns/update
+    times = {20: 0.010, 5: 0.012}
+    assert slope_seconds_per_sweep(lambda k: times[k], 20, 1) == pytest.approx(0.010 / 20)
+
+
 def test_time_pbitsim_on_a_small_glass():
     model = random_spin_glass(lattice_graph((4, 4), periodic=True), 1)
     ns, layout = time_pbitsim(model, replicas=2, sweeps=16, repeats=1)

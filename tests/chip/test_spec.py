@@ -172,3 +172,29 @@ def test_dict_errors_name_the_source():
         chip_from_dict({"rng": {"width": "x"}}, source="my-sweep")
     with pytest.raises(ChipSpecError, match="must be a table"):
         chip_from_dict(["not", "a", "table"])
+
+
+def test_lut_output_bits_up_to_64_loads():
+    """docs/chips.md allows lut_output_bits up to 64; the loader accepts 64 (uint64 thresholds) and
+    rejects 65 naming the key."""
+    chip = load_chip("fpga-sparse-ising").with_params({"pbit.lut_output_bits": 64})
+    assert chip.pbit.lut_output_bits == 64
+    with pytest.raises(ChipSpecError, match=r"\[pbit\] lut_output_bits = 65 must be <= 64|lut_output_bits"):
+        load_chip("fpga-sparse-ising").with_params({"pbit.lut_output_bits": 65})
+
+
+def test_lfsr_clocking_key():
+    """[rng] clocking: per-update (default) or free-running; the shipped FPGA chips are free-running
+    except the per-update variant, which differs from fpga-sparse-ising in nothing else."""
+    assert SCHEMA["rng"]["clocking"].default == "per-update"
+    assert chip_from_dict({"topology": {"kind": "model"}}).rng.clocking == "per-update"
+    for name in ("fpga-sparse-ising", "fpga-lfsr-shared", "pegasus-sdbm"):
+        assert load_chip(name).rng.clocking == "free-running" and load_chip(name).rng.steps_per_update == 1
+    a, b = load_chip("fpga-sparse-ising").to_dict(), load_chip("fpga-sparse-ising-per-update").to_dict()
+    assert b["rng"]["clocking"] == "per-update" and b["rng"]["steps_per_update"] == 1
+    for d in (a, b):
+        d.pop("name"), d.pop("description"), d["rng"].pop("clocking")
+    assert a == b
+    with pytest.raises(ChipSpecError, match=r"clocking = 'sometimes' is not allowed; allowed values: "
+                                            r"per-update, free-running"):
+        load_chip("fpga-sparse-ising").with_params({"rng.clocking": "sometimes"})

@@ -10,7 +10,7 @@ import pbitsim.commands.demo as demo
 from pbitsim.cli import main
 from pbitsim.export import read_export
 
-FAST = ["--estimates", "8", "--samples", "60"]      # the demo at reduced size
+FAST = ["--estimates", "8", "--samples", "60", "--scale-seconds", "3"]      # the demo at reduced size
 
 
 def leaves(obj, path="summary"):
@@ -46,7 +46,14 @@ def test_demo_outputs_exist_and_are_non_trivial(tmp_path, capsys):
     # every field is set: no null, no NaN/inf (a renamed report key would show up here as null)
     missing = [p for p, v in leaves(summary) if v is None or (isinstance(v, float) and not math.isfinite(v))]
     assert not missing, missing
-    assert set(summary["snr"]) == {"ideal", "fpga-sparse-ising"}
+    assert set(summary["snr"]) == {"ideal", "fpga-sparse-ising", "fpga-sparse-ising-percentile-rule"}
+    # the demo's program is the scale policy's; today's percentile rule is the comparison row
+    assert summary["compile"]["scale_policy"] == demo.DEMO_SCALE_POLICY == "law"
+    assert 0 <= summary["compile"]["saturation_rate"] <= 1 and 0 <= summary["compile"]["fraction_zeroed_J"] < 1
+    assert "percentile rule (comparison)" in text and "hidden KL" in text
+    for row in summary["snr"].values():
+        assert row["hidden_kl"] >= 0
+    assert summary["snr"]["ideal"]["hidden_kl"] < 0.05 < summary["snr"]["fpga-sparse-ising-percentile-rule"]["hidden_kl"]
     for chip, row in summary["snr"].items():
         assert row["tau_int_gradient_median"] >= 1 and row["q_hat_ci"][0] <= row["q_hat"] <= row["q_hat_ci"][1]
         report = json.loads((out / f"snr_{chip}.json").read_text())

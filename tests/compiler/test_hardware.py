@@ -202,7 +202,7 @@ def test_stuck_pbits_have_degenerate_conditionals():
 # ----------------------------------------------------------------- RNG configuration
 def test_rng_config_words():
     m = random_model(10, 0)
-    chip = model_chip("fpga-lfsr-shared")
+    chip = model_chip("fpga-lfsr-shared", **{"rng.clocking": "per-update", "rng.steps_per_update": 4})
     dp = build_datapath(chip, m, 1.0, np.array([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]))
     kd = dp.kernel
     # registers wired by physical index: group = p // 4, window offset = (p % 4) * 4 stages
@@ -298,3 +298,78 @@ def test_rng_kinds_have_one_code_space():
         assert kd.cfg[K.RNG_KIND] == rng_code(kind)
     with pytest.raises(ChipSpecError, match="unknown \\[rng\\] kind 'quantum'; allowed: ideal, xoroshiro, lfsr"):
         rng_code("quantum")
+
+
+# ----------------------------------------------------------------- LFSR clocking (issue 16)
+@pytest.mark.parametrize("mode, steps, expect", [
+    ("chromatic", 1, lambda C, n: C), ("clocked", 1, lambda C, n: C), ("chromatic", 3, lambda C, n: 3 * C),
+    ("sequential", 1, lambda C, n: n), ("naive_parallel", 2, lambda C, n: 2)])
+def test_free_running_shifts_follow_clock_and_colouring(mode, steps, expect):
+    from pbitsim.compiler.hardware import lfsr_shifts_per_update
+    m = random_model(7, 1)                                  # dense: 7 colours
+    chip = model_chip("fpga-sparse-ising", **{"clock.mode": mode, "rng.steps_per_update": steps})
+    assert chip.rng.clocking == "free-running"
+    p = ps.compile(m, chip)
+    C, n = p.colouring.n_colours, p.n_physical
+    assert C == 7
+    assert p.datapath(1.0).kernel.cfg[K.LFSR_STEPS] == expect(C, n) == lfsr_shifts_per_update(chip, C, n)
+    assert p.report["lfsr_clocking"] == "free-running" and p.report["lfsr_shifts_per_update"] == expect(C, n)
+    assert p.datapath(1.0).report["lfsr_shifts_per_update"] == expect(C, n)
+    per = ps.compile(m, chip.with_params({"rng.clocking": "per-update"}))   # as written, whatever the clock
+    assert per.datapath(1.0).kernel.cfg[K.LFSR_STEPS] == steps == per.report["lfsr_shifts_per_update"]
+
+
+def test_asynchronous_free_running_shifts_are_the_mean_cycles_between_updates():
+    from pbitsim.compiler.hardware import lfsr_shifts_per_update
+    chip = model_chip("fpga-sparse-ising", **{"clock.mode": "asynchronous", "clock.frequency_mhz": 500.0,
+                                              "timing.neuron_time_ns": 10.0})
+    assert lfsr_shifts_per_update(chip, 4, 10) == 5                  # 10 ns * 500 MHz cycles
+    assert lfsr_shifts_per_update(chip.with_params({"timing.neuron_time_ns": 0.1}), 4, 10) == 1   # at least 1
+
+
+def test_shared_free_running_windows_move_with_the_colour():
+    """Colour c reads s (C - 1 - c) stages further along; too far for the register is an error."""
+    m = random_model(8, 2)
+    chip = model_chip("fpga-lfsr-shared", **{"rng.share_shift": 2, "rng.output_bits": 8})
+    p = ps.compile(m, chip)
+    C = p.colouring.n_colours
+    order = p.colouring.order()[0]
+    kd = p.datapath(1.0, order).kernel
+    colour = np.asarray(p.colouring.colours)[order]
+    np.testing.assert_array_equal(kd.off, (order % 4) * 2 + (C - 1 - colour))
+    assert kd.cfg[K.LFSR_STEPS] == C
+    per = ps.compile(m, chip.with_params({"rng.clocking": "per-update"})).datapath(1.0, order).kernel
+    np.testing.assert_array_equal(per.off, (order % 4) * 2)
+    with pytest.raises(ChipSpecError, match="free-running shared LFSR windows need"):
+        ps.compile(m, chip.with_params({"rng.output_bits": 16, "rng.share_shift": 5})).datapath(1.0)
+
+
+def test_64_bit_thresholds_do_not_overflow():
+    """lut_output_bits = 64 (docs/chips.md allows it): uint64 thresholds, exact ends, 64-bit comparator."""
+    from pbitsim.compiler.hardware import thresholds_from_probabilities
+    t = thresholds_from_probabilities(np.array([0.0, 0.5, 0.75, 1.0 - 2.0 ** -60, 1.0]), 64)
+    assert t.dtype == np.uint64
+    assert [int(x) for x in t] == [0, 1 << 63, 3 << 62, 2 ** 64 - 1, 2 ** 64 - 1]
+    chip = model_chip("fpga-sparse-ising", **{"pbit.lut_output_bits": 64, "rng.width": 64, "rng.taps": [],
+                                              "rng.output_bits": 64})
+    m = random_model(5, 3, j_scale=8.0)
+    dp = build_datapath(chip, m, 1.0, np.arange(5))
+    lut = dp.lut_thresholds
+    top = 2 ** 64 * (1 + math.tanh(15.5)) / 2                          # 2**64 (1 - 3.4e-14): not saturated
+    assert lut.dtype == np.uint64 and int(lut[0]) == 1 << 63 and abs(int(lut[-1]) - top) <= 2 ** 11
+    assert np.all(np.diff(lut.astype(object)) >= 0)                     # monotone, no wrap-around
+    ideal = build_datapath(chip.with_params({"rng.kind": "xoroshiro", "rng.output_bits": 53}), m, 1.0, np.arange(5))
+    p = conditional_p_plus(ideal, codes_to_states(np.arange(32), 5))
+    assert np.all((p > 0) & (p < 1))
+    # k = L = 64: +1 iff T > w, compared as uint64 on both sides of the top threshold
+    from pbitsim.kernels.pbit_update import decide
+    kd = dp.kernel
+    big = np.int64(10 ** 6)                                            # saturates: top table entry
+    T = int(lut[-1])
+    for start in (2 ** 64 - 2, 2 ** 62, 12345):                        # words above and below T
+        lfsr = np.array([[np.uint64(start)]], dtype=np.uint64)
+        out = decide(kd.cfg, kd.real, kd.gain, kd.offset, kd.stuck, kd.lut, 0, big, 0.0,
+                     np.zeros((1, 2), dtype=np.uint64), 0, lfsr, 0, 0)
+        assert out == (1 if T > int(lfsr[0, 0]) else -1)
+    run = ps.simulate(ps.compile(m, chip), sweeps=50, replicas=2, seed=1)
+    assert set(np.unique(run.states)) <= {-1, 1}

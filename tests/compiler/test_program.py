@@ -30,7 +30,7 @@ def test_datapath_is_built_once_per_beta_and_order_and_equals_build_datapath():
     order = np.array([5, 4, 3, 2, 1, 0])
     b = p.datapath(0.3, order)
     assert b is not a and p.datapath(0.3, order) is b
-    ref = build_datapath(p.chip, p.physical, 0.3, order, chip_nodes=p.chip_nodes)
+    ref = build_datapath(p.chip, p.physical, 0.3, order, chip_nodes=p.chip_nodes, colours=p.colouring.colours)
     for got, want in zip(b.kernel, ref.kernel):
         np.testing.assert_array_equal(got, want)
     for beta in np.linspace(0.1, 0.2, 2 * DATAPATH_CACHE_SIZE):   # bounded: the oldest entries go

@@ -46,10 +46,12 @@ def uncoupled(h):
 
 # ----------------------------------------------------------------- slow reference datapath
 # Written from docs/datapath.md with Python integers; the two shipped FPGA chips as parameter sets.
+# Both chips' LFSRs are free-running: every register shifts once per colour-phase clock (steps = shifts
+# per clock), as the hardware does, so this reference never uses the simulator's lumped shifts.
 FPGA_SPARSE_ISING = dict(bits=6, frac=1, acc_bits=6, wrap=False, shift=0, lut_in=5, L=32, k=32,
-                         taps=(32, 22, 2, 1), shared=False, group=1, share_shift=0, steps=1)
+                         taps=(32, 22, 2, 1), shared=False, group=1, share_shift=0, steps=1, free_running=True)
 FPGA_LFSR_SHARED = dict(bits=8, frac=4, acc_bits=8, wrap=True, shift=2, lut_in=5, L=16, k=16,
-                        taps=(32, 22, 2, 1), shared=True, group=4, share_shift=4, steps=4)
+                        taps=(32, 22, 2, 1), shared=True, group=4, share_shift=4, steps=1, free_running=True)
 
 
 def ref_code(x, bits, frac):
@@ -69,7 +71,9 @@ def ref_lfsr32_xnor(r, taps):
 def ref_sweeps(J, h, beta, classes, spins, regs, n_sweeps, p):
     """Chromatic sweeps through the integer datapath ``p``; the state after each sweep.
 
-    ``regs``: per-p-bit registers keyed by physical p-bit, or shared ones keyed by group.
+    ``regs``: per-p-bit registers keyed by physical p-bit, or shared ones keyed by group (the run's
+    initial registers).  Free-running registers shift on every colour-phase clock; a per-p-bit one of
+    colour c starts ``steps * (C - 1 - c)`` shifts ahead (docs/datapath.md, "LFSR clocking").
     """
     n = len(spins)
     hc = [ref_code(v, p["bits"], p["frac"]) for v in h]
@@ -78,12 +82,22 @@ def ref_sweeps(J, h, beta, classes, spins, regs, n_sweeps, p):
     L, k, half = p["L"], p["k"], 2 ** (p["acc_bits"] - 1)
     lut = [min(round(2 ** L * (1 + math.tanh(beta * a * step)) / 2), 2 ** L - 1) for a in range(2 ** p["lut_in"])]
     spins, regs, out = [int(v) for v in spins], dict(regs), []
+    free = p.get("free_running", False)
+    if free and not p["shared"]:
+        for c, cls in enumerate(classes):
+            for i in cls:
+                for _ in range(p["steps"] * (len(classes) - 1 - c)):
+                    regs[int(i)] = ref_lfsr32_xnor(regs[int(i)], p["taps"])
     for _ in range(n_sweeps):
-        if p["shared"]:                                       # shared registers shift once per sweep
+        if p["shared"] and not free:                          # shared registers shift once per sweep
             for g in regs:
                 for _ in range(p["steps"]):
                     regs[g] = ref_lfsr32_xnor(regs[g], p["taps"])
         for cls in classes:
+            if free:                                          # every register shifts on every clock
+                for g in regs:
+                    for _ in range(p["steps"]):
+                        regs[g] = ref_lfsr32_xnor(regs[g], p["taps"])
             new = {}
             for i in cls:                                     # a colour reads the state before it
                 A = hc[i] + sum(c * spins[j] for j, c in nbrs[i])
@@ -92,7 +106,7 @@ def ref_sweeps(J, h, beta, classes, spins, regs, n_sweeps, p):
                 if p["shared"]:
                     w = (regs[i // p["group"]] >> (i % p["group"]) * p["share_shift"]) & (2 ** k - 1)
                 else:
-                    for _ in range(p["steps"]):
+                    for _ in range(0 if free else p["steps"]):
                         regs[i] = ref_lfsr32_xnor(regs[i], p["taps"])
                     w = regs[i] & (2 ** k - 1)
                 t = lut[min(abs(a), len(lut) - 1)]
@@ -203,7 +217,7 @@ def lag_corr(x, y, lag):
 
 def test_shared_lfsr_neighbour_repeats_previous_sweep_number():
     """fpga-lfsr-shared: p-bit j+1 reads the stages 4 further along; 4 shifts per sweep -> lag 1."""
-    chip = model_chip("fpga-lfsr-shared")
+    chip = model_chip("fpga-lfsr-shared", **{"rng.clocking": "per-update", "rng.steps_per_update": 4})
     n, R, S = 8, 4, 3000
     run = ps.simulate(uncoupled(np.zeros(n)), chip, sweeps=S, replicas=R, seed=5)
     m = run.states

@@ -8,6 +8,7 @@ pbitsim's kernels, and must produce the golden states bit for bit.
 import dataclasses
 import functools
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -84,8 +85,12 @@ def lfsr_step(s, rng):
     return ~s & M if xnor else s
 
 
-def bench_states(out):
-    """States after each golden phase, computed from manifest.json, the .mem tables and golden.json's start."""
+def bench_states(out, *, mutation=None):
+    """States after each golden phase, computed from manifest.json, the .mem tables and golden.json's start.
+
+    ``mutation`` makes it a wrong datapath, as an RTL slip would: ``">="`` (comparator), ``"swap-overflow"``
+    (wrap instead of saturate and vice versa), ``"no-clip"`` (table index taken modulo the size),
+    ``"no-invert"`` (no inversion for negative inputs)."""
     m = json.load(open(out / "manifest.json"))
     t = {name: read_mem(out / f"{name}.mem", i["width"], i["signed"])[:i["depth"]] for name, i in m["tables"].items()
          if not name.startswith("golden")}
@@ -114,7 +119,7 @@ def bench_states(out):
                 A += (t["weight"][e] << fp["weight_shift"]) * s[t["neighbour"][e]]
             A = A << fp["align_up"] if fp["align_up"] else A >> fp["align_down"]
             lo, hi = -(1 << (acc_bits - 1)), (1 << (acc_bits - 1)) - 1
-            if fp["accumulator"]["overflow"] == "saturate":
+            if (fp["accumulator"]["overflow"] == "saturate") != (mutation == "swap-overflow"):
                 A = min(max(A, lo), hi)
             else:
                 A = (A - lo) % (1 << acc_bits) + lo
@@ -126,9 +131,13 @@ def bench_states(out):
                 for _ in range(rng["steps_per_update"]):
                     regs[a] = lfsr_step(regs[a], rng)
                 w = regs[a] & ((1 << k) - 1)
-            T = t["lut"][min(abs(A), size - 1)] if act["symmetric"] else t["lut"][min(max(A + size // 2, 0), size - 1)]
-            plus = T > (w >> (k - L)) if k >= L else (T >> (L - k)) > w
-            if act["symmetric"] and A < 0:
+            if mutation == "no-clip":
+                T = t["lut"][abs(A) % size] if act["symmetric"] else t["lut"][(A + size // 2) % size]
+            else:
+                T = t["lut"][min(abs(A), size - 1)] if act["symmetric"] else t["lut"][min(max(A + size // 2, 0), size - 1)]
+            lhs, rhs = (T, w >> (k - L)) if k >= L else (T >> (L - k), w)
+            plus = lhs >= rhs if mutation == ">=" else lhs > rhs
+            if act["symmetric"] and A < 0 and mutation != "no-invert":
                 plus = not plus
             new[a] = 1 if plus else -1
         for a, v in new.items():
@@ -160,7 +169,9 @@ NARROW = {"accumulator.total_bits": 4, "accumulator.frac_bits": 2, "pbit.lut_inp
     ("fpga-sparse-ising", None),                                        # full Pegasus P6, 680 p-bits
     ("fpga-sparse-ising", NARROW),                                      # a saturating 4-bit accumulator
     ("fpga-sparse-ising", {**NARROW, "accumulator.overflow": "wrap", "pbit.lut_symmetric": False}),
-    ("fpga-lfsr-shared", {"rng.output_bits": 12, "rng.share_shift": 5, "accumulator.beta_shift": -1}),
+    ("fpga-lfsr-shared", {"rng.output_bits": 12, "rng.share_shift": 5, "accumulator.beta_shift": -1,
+                          "rng.clocking": "per-update", "rng.steps_per_update": 3}),
+    ("fpga-lfsr-shared", {"rng.output_bits": 8, "rng.share_shift": 1, "accumulator.beta_shift": -1}),
 ])
 def test_bench_on_shipped_chips(tmp_path, chip, over):
     if over is None:
@@ -202,7 +213,8 @@ def test_golden_equals_simulate_at_sweep_boundaries(tmp_path, case):
     program = CASES[case](rng)
     seed, sweeps, beta = 1234, 3, 0.8
     C = program.colouring.n_colours
-    m = export_fpga(program, tmp_path / "e", formats=["mem"], beta=beta, seed=seed, golden_phases=sweeps * C)
+    m = export_fpga(program, tmp_path / "e", formats=["mem"], beta=beta, seed=seed, golden_phases=sweeps * C,
+                    coverage=False)                    # the seeded start of simulate(seed=...)
     gv = read_golden(tmp_path / "e")
     order = program.colouring.order()[0]
     assert m["n_colours"] == C and gv.n_phases == sweeps * C
@@ -212,8 +224,9 @@ def test_golden_equals_simulate_at_sweep_boundaries(tmp_path, case):
     start = initial_states(program.n_physical, 1, seed)[0][order]
     stuck = gv.states[0] != start                       # only stuck p-bits may differ from the drawn start
     dp = build_datapath(program.chip, program.physical, beta * program.beta_factor, order,
-                        chip_nodes=program.chip_nodes)
+                        chip_nodes=program.chip_nodes, colours=program.colouring.colours)
     assert np.array_equal(stuck, (dp.kernel.stuck != 0) & (dp.kernel.stuck != start))
+    assert np.array_equal(gv.rng_seed, lfsr_states(dp, seed, 1, program.chip)[0])
 
 
 # ----------------------------------------------------------------- from the reader + the integer engine
@@ -221,16 +234,25 @@ def test_golden_equals_simulate_at_sweep_boundaries(tmp_path, case):
 @pytest.mark.parametrize("case", ["fpga-lfsr-shared/king", "stuck+galois+steps", "beta_factor",
                                   "compiled/embedded+stuck"])
 def test_golden_reproduces_from_reader_and_integer_engine(tmp_path, case, kernel):
-    """Phase by phase, with the engine's gather-form phase or its cached-wide-sum phase."""
+    """Phase by phase, with the engine's gather-form phase or its cached-wide-sum phase, from the golden
+    start (coverage: possibly pushed spins, one register re-seeded for a comparator tie)."""
     program = CASES[case](np.random.default_rng(5))
     seed, beta, K = 99, 1.3, 11
     m = export_fpga(program, tmp_path / "e", formats=["coe"], beta=beta, seed=seed, golden_phases=K)
     q = read_export(tmp_path / "e", verify=False)
     order, ptr = q.colouring.order()
-    dp = build_datapath(q.chip, q.physical, m["beta"] * q.beta_factor, order, chip_nodes=q.chip_nodes)
-    s = initial_states(q.n_physical, 1, m["seed"])[0][order].copy()
-    s[dp.kernel.stuck != 0] = dp.kernel.stuck[dp.kernel.stuck != 0]
-    rng, lfsr = replica_streams(m["seed"], 1), lfsr_states(dp, m["seed"], 1, q.chip)
+    dp = build_datapath(q.chip, q.physical, m["beta"] * q.beta_factor, order, chip_nodes=q.chip_nodes,
+                        colours=q.colouring.colours)
+    gv = read_golden(tmp_path / "e")
+    s = gv.states[0].copy()
+    seeded = initial_states(q.n_physical, 1, m["seed"])[0][order].copy()
+    seeded[dp.kernel.stuck != 0] = dp.kernel.stuck[dp.kernel.stuck != 0]
+    if gv.start["initial_state"] == "seeded":
+        assert np.array_equal(s, seeded)
+    lfsr = gv.rng_seed[None, :].copy()
+    differs = np.flatnonzero(lfsr[0] != lfsr_states(dp, m["seed"], 1, q.chip)[0])
+    assert differs.tolist() in ([], [gv.start["tie_register"]])
+    rng = replica_streams(m["seed"], 1)
     tmp, fint = np.empty_like(s), np.empty(s.shape[0], dtype=np.int64)
     integer_inputs(dp.graph, dp.kernel, s, fint)
     got, regs = [s.copy()], [lfsr[0].copy()]
@@ -244,7 +266,163 @@ def test_golden_reproduces_from_reader_and_integer_engine(tmp_path, case, kernel
             _phase_cached(dp.graph, dp.kernel, ptr, c, s, fint, tmp, rng, 0, lfsr)
         got.append(s.copy())
         regs.append(lfsr[0].copy())
-    gv = read_golden(tmp_path / "e")
     assert np.array_equal(np.array(got), gv.states)
     assert np.array_equal(np.array(regs), gv.lfsr)
-    assert np.array_equal(gv.rng_seed, lfsr_states(dp, seed, 1, q.chip)[0])
+
+
+# ----------------------------------------------------------------- coverage (issue 15 item 3)
+from pbitsim.commands.run import build_model                      # noqa: E402  the default export model
+from pbitsim.chip.spec import shipped_chip_names                  # noqa: E402
+from pbitsim.errors import ChipSpecError                          # noqa: E402
+from pbitsim.export.fpga import check_exportable                  # noqa: E402
+from pbitsim.export.golden import GoldenCoverageWarning, run_golden  # noqa: E402
+from pbitsim.export.golden_updates import COUNT_KEYS, TRACE_FIELDS  # noqa: E402
+
+
+def exportable_chips():
+    out = []
+    for name in shipped_chip_names():
+        try:
+            check_exportable(load_chip(name))
+        except ChipSpecError:
+            continue
+        out.append(name)
+    return out
+
+
+def test_the_exportable_shipped_chips_are_known():
+    assert exportable_chips() == ["fpga-lfsr-shared", "fpga-sparse-ising", "fpga-sparse-ising-per-update",
+                                  "pegasus-sdbm"]
+
+
+def weak_scale(spec, model):
+    """A scale at which a typical p-bit's sum stays inside the accumulator but an aligned one leaves it:
+    the mean row sum of |J| is 1.3 times the accumulator range."""
+    a = spec.accumulator
+    rows = np.asarray(abs(model.J).sum(axis=1)).ravel()
+    return 1.3 * 2.0 ** (a.total_bits - 1 - a.frac_bits + a.beta_shift * 0) / rows.mean()
+
+
+@pytest.mark.parametrize("chip", exportable_chips())
+@pytest.mark.parametrize("weak", [False, True])
+def test_every_reachable_count_is_covered_on_every_shipped_chip(tmp_path, chip, weak):
+    """The default export model (the compiler's scale) and a weakly coupled one (the seeded start
+    overflows little or nothing): overflow, clipping, negative inputs and a comparator tie at k = L are
+    all reached, with no warning."""
+    spec = load_chip(chip)
+    model = build_model(spec, None, 0)
+    program = ps.compile(model, spec, method="identity", **({"scale": weak_scale(spec, model)} if weak else {}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GoldenCoverageWarning)
+        m = export_fpga(program, tmp_path / "e", formats=["mem"], seed=3)
+    g = json.load(open(tmp_path / "e" / "golden.json"))
+    cov = g["coverage"]
+    assert g["version"] == 2 and cov["unreached"] == [] and m["golden"]["unreached"] == []
+    for key in ("overflowed", "clipped_lut_index", "negative_inputs", "comparator_ties"):
+        assert cov["reachable"][key] and cov[key] > 0, key
+    assert cov["stuck_updates"] == 0 and not cov["reachable"]["stuck_updates"]
+    assert cov["updates"] == sum(int(np.diff(program.colouring.order()[1])[t % program.colouring.n_colours])
+                                 for t in range(g["n_phases"]))
+    assert g["start"]["tie_address"] is not None
+
+
+def test_mutated_datapaths_fail_the_coverage_vectors(tmp_path):
+    """An RTL with a >= comparator, the other overflow rule, no clipping or no inversion fails the vectors
+    of a weakly coupled program; the >= slip passes the plain seeded vectors (a random tie at k = L = 16
+    is a 2**-16 event), so the tie is what catches it."""
+    chip = load_chip("fpga-lfsr-shared")
+    model = build_model(chip, None, 0)
+    program = ps.compile(model, chip, method="identity", scale=weak_scale(chip, model))
+    export_fpga(program, tmp_path / "e", formats=["mem"], seed=5)
+    gv = read_golden(tmp_path / "e")
+    assert gv.unreached == [] and gv.counts["overflowed"] > 0
+    assert np.array_equal(bench_states(tmp_path / "e"), gv.states)
+    for mutation in (">=", "swap-overflow", "no-clip", "no-invert"):
+        assert not np.array_equal(bench_states(tmp_path / "e", mutation=mutation), gv.states), mutation
+    export_fpga(program, tmp_path / "plain", formats=["mem"], seed=5, coverage=False, golden_phases=16)
+    plain = read_golden(tmp_path / "plain")
+    assert plain.counts["comparator_ties"] == 0
+    assert np.array_equal(bench_states(tmp_path / "plain", mutation=">="), plain.states)
+
+
+def test_trace_is_every_update_of_the_golden_run(tmp_path):
+    """trace.csv: one row per update, its new states are the golden states, its words are the LFSR
+    registers' low k bits, and the decision follows from threshold, word and the sign of a."""
+    program = CASES["stuck+galois+steps"](np.random.default_rng(3))
+    m = export_fpga(program, tmp_path / "e", formats=["mem"], seed=4, trace=True)
+    gv = read_golden(tmp_path / "e")
+    rows = [line.rstrip("\n").split(",") for line in open(tmp_path / "e" / "trace.csv")]
+    assert tuple(rows[0]) == TRACE_FIELDS and m["golden"]["trace"] == "trace.csv"
+    rec = [dict(zip(TRACE_FIELDS, r)) for r in rows[1:]]
+    assert len(rec) == gv.counts["updates"] > 0
+    k, L = m["rng"]["output_bits"], m["activation"]["output_bits"]
+    state = gv.states[0].copy()
+    for r in rec:
+        t, a = int(r["phase"]), int(r["address"])
+        assert gv.states[t][a] == int(r["new"])
+        if int(r["stuck"]):
+            assert int(r["new"]) == int(r["stuck"]) and int(r["word"], 16) == 0
+            continue
+        T, w = int(r["threshold"], 16), int(r["word"], 16)
+        assert w == int(r["lfsr"], 16) & ((1 << k) - 1)
+        lhs, rhs = (T, w >> (k - L)) if k >= L else (T >> (L - k), w)
+        assert int(r["tie"]) == (lhs == rhs)
+        assert int(r["new"]) == (1 if (lhs > rhs) != (int(r["a"]) < 0) else -1)
+    for key, field in (("overflowed", "overflow"), ("comparator_ties", "tie"), ("clipped_lut_index", "clipped")):
+        assert sum(int(r[field]) for r in rec) == gv.counts[key]
+    assert sum(1 for r in rec if int(r["stuck"])) == gv.counts["stuck_updates"] > 0
+
+
+def test_unreachable_counts_warn_in_one_line():
+    """A 16-bit accumulator no sum can overflow: the export says so (one line), and still runs."""
+    chip = model_chip("fpga-sparse-ising", **{"accumulator.total_bits": 16, "pbit.lut_input_bits": 12})
+    program = ps.place_model(random_model(np.random.default_rng(1), 6, 1.0), chip)
+    order, ptr = program.colouring.order()
+    dp = program.datapath(program.physical_beta(1.0), order)
+    with pytest.warns(GoldenCoverageWarning) as rec:
+        gv = run_golden(dp, ptr, program.chip, 0)
+    msg = str(rec[0].message)
+    assert "\n" not in msg and "overflowed (no update can reach it with these tables)" in msg
+    assert not gv.reachable["overflowed"] and gv.counts["overflowed"] == 0
+
+
+def test_64_bit_lfsr_and_thresholds_export_bit_exact(tmp_path):
+    """lut_output_bits = 64 with a 64-bit LFSR and k = 64: uint64 tables, the bench reproduces them."""
+    chip = model_chip("fpga-sparse-ising", **{"pbit.lut_output_bits": 64, "rng.width": 64, "rng.taps": [],
+                                              "rng.output_bits": 64})
+    program = ps.place_model(random_model(np.random.default_rng(2), 8, 3.0), chip)
+    m = export_fpga(program, tmp_path / "e", formats=["mem"], seed=2, trace=True)
+    assert m["tables"]["lut"]["width"] == 64 and m["rng"]["toggle_mask"].startswith("0x")
+    assert np.array_equal(bench_states(tmp_path / "e"), read_golden(tmp_path / "e").states)
+    header = open(tmp_path / "e" / "pbit_params.h").read()
+    assert "static const uint64_t pbit_lut[" in header and "PBIT_LFSR_TAP_MASK UINT64_C(0xD800000000000000)" in header
+    assert "PBIT_LFSR_TOGGLE_MASK UINT64_C(0x1B)" in header                      # taps 64,63,61,60 reversed
+    read_export(tmp_path / "e")                                       # verifies every table
+
+
+def test_manifest_states_the_galois_rule_and_both_masks(tmp_path):
+    chip = model_chip("fpga-sparse-ising", **{"rng.structure": "galois"})
+    program = ps.place_model(random_model(np.random.default_rng(4), 6), chip)
+    m = export_fpga(program, tmp_path / "e", formats=["mem"])
+    r = m["rng"]
+    assert r["tap_mask"] == r["fibonacci_tap_mask"] == "0x80200003"          # taps 32, 22, 2, 1
+    assert r["toggle_mask"] == "0xC0000401"                                 # bit-reversed within 32 bits
+    assert "((s << 1) & M) ^ (s[width-1] ? toggle_mask : 0)" in r["rule"] and "~step_xor(~s & M) & M" in r["rule"]
+    assert r["clocking"] == "free-running" and r["steps_per_update"] == program.colouring.n_colours
+    header = open(tmp_path / "e" / "pbit_params.h").read()
+    assert "#define PBIT_LFSR_TOGGLE_MASK UINT64_C(0xC0000401)" in header
+    assert "#define PBIT_LFSR_TAP_MASK UINT64_C(0x80200003)" in header
+
+
+def test_cli_export_trace_and_one_line_warning(tmp_path, capsys):
+    """`pbitsim export --trace` writes trace.csv and prints the coverage; a count the tables cannot
+    reach is one stderr line."""
+    from pbitsim.cli import main
+    ps.IsingModel.from_dense(np.zeros((4, 4)), [0.1, 0.0, 0.0, 0.0]).save(tmp_path / "weak.npz")
+    assert main(["export", "fpga-sparse-ising", "--model", str(tmp_path / "weak.npz"), "--out",
+                 str(tmp_path / "e"), "--formats", "mem", "--trace"]) == 0
+    out, err = capsys.readouterr()
+    assert "coverage    " in out and "1 comparator ties" in out and "LFSR        free-running" in out
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("pbitsim export: warning: golden vectors cover no overflowed")
+    assert (tmp_path / "e" / "trace.csv").read_text().startswith(",".join(TRACE_FIELDS) + "\n")

@@ -234,3 +234,30 @@ def test_independent_seeds_are_uncorrelated(mode):
     # u[t+1] ~ frac(2 u[t]) has lag-1 autocorrelation 1/2; k fresh bits per draw remove it.
     expected = 0.5 if mode == "word" else 0.0
     assert np.all(np.abs(np.diag(corr) - expected) < tol)
+
+
+@pytest.mark.parametrize("width", [2, 5, 16, 32, 63, 64])
+@pytest.mark.parametrize("xnor", [False, True])
+@pytest.mark.parametrize("galois", [False, True])
+def test_unstep_inverts_step(width, xnor, galois):
+    from pbitsim.kernels.lfsr import galois_toggle_mask, lfsr_step, lfsr_unstep
+    mask = np.uint64(taps_to_mask(MAXIMAL_TAPS[width]))
+    toggle = galois_toggle_mask(mask, width)
+    rng = np.random.default_rng(width)
+    top = (1 << width) - 1
+    for s in [int(x) & top for x in rng.integers(0, 2 ** 63, 50, dtype=np.uint64)] + [1, top - 1]:
+        nxt = np.uint64(lfsr_step(np.uint64(s), mask, toggle, width, xnor, galois))   # njit returns int
+        assert int(lfsr_unstep(nxt, mask, width, xnor, galois)) == s
+        prev = np.uint64(lfsr_unstep(np.uint64(s), mask, width, xnor, galois))
+        assert int(lfsr_step(prev, mask, toggle, width, xnor, galois)) == s
+
+
+def test_register_walk_samples_every_steps_shifts():
+    from pbitsim.kernels.lfsr import lfsr_register_walk, lfsr_sequence
+    mask = np.uint64(taps_to_mask((32, 22, 2, 1)))
+    seq = np.zeros(12, dtype=np.uint64)
+    lfsr_sequence(np.uint64(0x1234), mask, 32, True, False, seq)
+    out = np.zeros((4, 1), dtype=np.uint64)
+    start = np.array([0x1234], dtype=np.uint64)
+    lfsr_register_walk(start, mask, 32, True, False, 3, out)
+    assert np.array_equal(out[:, 0], seq[2::3]) and start[0] == seq[-1]
