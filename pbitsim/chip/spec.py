@@ -220,21 +220,26 @@ def _read_toml(text, src):
         raise ChipSpecError(f"{src}: malformed TOML ({exc})") from None
 
 
+def read_description_file(target, what="chip") -> dict:
+    """The TOML table of a description file (``what``: "chip" or "machine"), with one-line errors."""
+    if not os.path.isfile(target):
+        raise ChipSpecError(f"{target}: no such {what} description file")
+    with open(target, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ChipSpecError(f"{target}: not a UTF-8 text file") from None
+    return _read_toml(text, target)
+
+
 def load_chip(name_or_path) -> ChipSpec:
     """Load a shipped chip by name (``pbitsim models`` lists them) or a TOML file by path."""
     if isinstance(name_or_path, ChipSpec):
         return name_or_path
     target = os.fspath(name_or_path)
     if os.path.exists(target) or target.endswith(".toml") or os.sep in target:
-        if not os.path.isfile(target):
-            raise ChipSpecError(f"{target}: no such chip description file")
-        with open(target, "rb") as f:
-            raw = f.read()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ChipSpecError(f"{target}: not a UTF-8 text file") from None
-        return chip_from_dict(_read_toml(text, target), source=target,
+        return chip_from_dict(read_description_file(target, "chip"), source=target,
                               base_dir=os.path.dirname(os.path.abspath(target)))
     names = shipped_chip_names()
     if target not in names:

@@ -105,7 +105,13 @@ def datapath_section(dp, chip) -> dict:
 
 
 def header_defines(manifest) -> list:
-    """``[(NAME, value, comment)]`` for ``pbit_params.h``."""
+    """``[(NAME, value, comment)]``: the export's scalar parameters, one table for both includes.
+
+    ``pbit_params.h`` writes them as ``#define``\ s and ``pbit_params.vh``
+    (:mod:`pbitsim.export.verilog_params`) translates the same rows to
+    ``localparam``\ s, so the two can never disagree.  Values are ints, except
+    the 64-bit masks (``"UINT64_C(0x...)"``) and the physical beta (a float literal).
+    """
     fp, act, rng = manifest["fixed_point"], manifest["activation"], manifest["rng"]
     w, b, a = fp["weight"], fp["bias"], fp["accumulator"]
     d = [("PBIT_N", manifest["n_pbits"], "p-bits (addresses)"),
@@ -120,25 +126,30 @@ def header_defines(manifest) -> list:
          ("PBIT_WEIGHT_SHIFT", fp["weight_shift"], "weight << this before summing"),
          ("PBIT_BIAS_SHIFT", fp["bias_shift"], "bias << this before summing"),
          ("PBIT_ACC_BITS", a["total_bits"], a["q"] + " signed"), ("PBIT_ACC_FRAC", a["frac_bits"], ""),
-         ("PBIT_ACC_ALIGN_UP", fp["align_up"], "sum << this"), ("PBIT_ACC_ALIGN_DOWN", fp["align_down"], "sum >> this"),
+         ("PBIT_ACC_ALIGN_UP", fp["align_up"], "sum << this"),
+         ("PBIT_ACC_ALIGN_DOWN", fp["align_down"], "sum >> this (arithmetic)"),
          ("PBIT_ACC_SATURATE", int(a["overflow"] == "saturate"), "1 saturate, 0 wrap"),
-         ("PBIT_BETA_SHIFT", a["beta_shift"], "accumulator >> this before the LUT"),
-         ("PBIT_LUT_SIZE", act["size"], ""), ("PBIT_LUT_INPUT_BITS", act["input_bits"], ""),
+         ("PBIT_BETA_SHIFT", a["beta_shift"], "accumulator >> this (arithmetic) before the LUT, << -this if negative"),
+         ("PBIT_LUT_SIZE", act["size"], "table entries"), ("PBIT_LUT_INPUT_BITS", act["input_bits"], ""),
          ("PBIT_LUT_BITS", act["output_bits"], "threshold bits L"),
          ("PBIT_LUT_SYMMETRIC", int(act["symmetric"]), "1: indexed by |a|, output inverted for a < 0"),
          ("PBIT_RNG_BITS", rng["output_bits"], "random bits k compared per update"),
-         ("PBIT_LFSR_WIDTH", rng["width"], ""),
+         ("PBIT_LFSR_WIDTH", rng["width"], "LFSR register bits"),
          ("PBIT_LFSR_TAP_MASK", f"UINT64_C({rng['tap_mask']})",
-          "Fibonacci tap mask, taps " + ",".join(map(str, rng["taps"]))),
+          "Fibonacci tap mask, taps " + ",".join(map(str, rng["taps"])) + " (bit t-1 = tap t)"),
          ("PBIT_LFSR_TOGGLE_MASK", f"UINT64_C({rng['toggle_mask']})", "Galois toggle mask = tap mask bit-reversed"),
          ("PBIT_LFSR_XNOR", int(rng["feedback"] == "xnor"), ""),
          ("PBIT_LFSR_GALOIS", int(rng["structure"] == "galois"), ""),
          ("PBIT_LFSR_STEPS", rng["steps_per_update"], "shifts per update (per sweep if shared)"),
-         ("PBIT_LFSR_FREE_RUNNING", int(rng["clocking"] == "free-running"), "1: steps derived = shifts per clock x cycles per update"),
+         ("PBIT_LFSR_FREE_RUNNING", int(rng["clocking"] == "free-running"),
+          "1: steps derived = shifts per clock x cycles per update"),
          ("PBIT_LFSR_SHARED", int(rng["shared"]), ""),
+         ("PBIT_SHARE_GROUP", rng["share_group"] if rng["shared"] else 1, "p-bits per shared register"),
+         ("PBIT_SHARE_SHIFT", rng["share_shift"] if rng["shared"] else 0, "stage offset between them"),
+         ("PBIT_HAS_STUCK", int("stuck" in manifest["tables"]), "1: the stuck table exists"),
          ("PBIT_SEED", manifest["seed"], "run seed of rng_seed and the golden vectors"),
          ("PBIT_BETA", repr(float(manifest["physical_beta"])), "physical beta built into the LUT"),
-         ("PBIT_GOLDEN_PHASES", manifest["golden"]["n_phases"], "")]
+         ("PBIT_GOLDEN_PHASES", manifest["golden"]["n_phases"], "")]  # (no table names here: the header holds no golden vectors)
     return d
 
 

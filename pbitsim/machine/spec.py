@@ -17,7 +17,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from ..chip.spec import ChipSpec, _check_value, _read_toml, load_chip
+from ..chip.spec import ChipSpec, _check_value, _read_toml, load_chip, read_description_file
 from ..errors import ChipSpecError, PbitsimError
 from .schema import SCHEMA, TABLES
 
@@ -333,15 +333,7 @@ def load_machine(name_or_path) -> MachineSpec:
             raise ChipSpecError(f"unknown machine {target!r}; shipped machines: {', '.join(names)} "
                                 "(or give a path to a .toml file)")
         target = os.path.join(MACHINE_DIR, target + ".toml")
-    if not os.path.isfile(target):
-        raise ChipSpecError(f"{target}: no such machine description file")
-    with open(target, "rb") as f:
-        raw = f.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ChipSpecError(f"{target}: not a UTF-8 text file") from None
-    return machine_from_dict(_read_toml(text, target), source=target,
+    return machine_from_dict(read_description_file(target, "machine"), source=target,
                              base_dir=os.path.dirname(os.path.abspath(target)))
 
 

@@ -21,8 +21,8 @@ from pbitsim.export import export_fpga
 from pbitsim.export import hdl_bench
 from pbitsim.export.hdl_bench import (HDL_FILES, MUTANTS, lint_rtl, missing_tools, parse_bench_output,
                                       run_bench)
-from pbitsim.export.verilog_params import adder_bits, galois_toggle_mask, max_row
-from pbitsim.kernels.lfsr import galois_toggle_mask as kernel_toggle
+from pbitsim.export.verilog_params import adder_bits, max_row
+from pbitsim.kernels.lfsr import galois_toggle_mask
 from pbitsim.spin_glass import random_spin_glass
 
 
@@ -166,7 +166,8 @@ def test_params_include_and_manifest(exports):
         + int(np.ceil(np.log2(longest + 1)))
     assert fp["adder_bits"] == want == adder_bits(fp["weight"]["total_bits"], fp["weight_shift"],
                                                   fp["bias"]["total_bits"], fp["bias_shift"], longest)
-    toggle = galois_toggle_mask(int(m["rng"]["tap_mask"], 16), m["rng"]["width"])
+    toggle = int(galois_toggle_mask(np.uint64(int(m["rng"]["tap_mask"], 16)), m["rng"]["width"]))
+    assert int(m["rng"]["toggle_mask"], 16) == toggle
     assert f"PBIT_LFSR_TOGGLE_MASK = 64'h{toggle:016X};" in vh and "PBIT_LFSR_GALOIS = 1;" in vh
     assert "PBIT_HAS_STUCK = 1;" in vh and "PBIT_LUT_SYMMETRIC = 0;" in vh
     header = open(f"{out}/pbit_params.h").read()
@@ -180,15 +181,15 @@ def _indptr(out):
 
 
 def test_adder_bits_is_tight():
-    """The adder width holds the extreme sums; the toggle mask is the kernel's."""
+    """The adder width holds the extreme sums; the kernel's toggle mask is the bit-reversed tap mask."""
     for wb, ws, bb, bs, r in [(6, 0, 6, 0, 15), (7, 1, 8, 0, 3), (4, 0, 9, 2, 0), (64, 0, 2, 0, 1)]:
         n = adder_bits(wb, ws, bb, bs, r)
         lo = -(2 ** (bb - 1) << bs) - r * (2 ** (wb - 1) << ws)
         hi = ((2 ** (bb - 1) - 1) << bs) + r * (2 ** (wb - 1) << ws)   # -(-w) for a -1 neighbour
         assert -(2 ** (n - 1)) <= lo and hi <= 2 ** (n - 1) - 1
     for mask, width in [(0x80200003, 32), (0xD800000000000000, 64), (0x9, 4)]:
-        assert galois_toggle_mask(mask, width) == int(kernel_toggle(np.uint64(mask), width))
-    assert galois_toggle_mask(0x80200003, 32) == 0xC0000401
+        assert int(galois_toggle_mask(np.uint64(mask), width)) == int(format(mask, f"0{width}b")[::-1], 2)
+    assert int(galois_toggle_mask(np.uint64(0x80200003), 32)) == 0xC0000401
 
 
 def test_bad_input_errors(tmp_path, exports):
