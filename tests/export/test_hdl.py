@@ -133,6 +133,23 @@ def test_verilator_bit_exact_and_lint(exports):
     assert result.passed, result.first_failure + "\n" + result.output[-2000:]
 
 
+def ring_with_chords(n=70, seed=5):
+    """More LFSR registers than Verilator unrolls by default (64): seeds must load without a reset-time loop."""
+    rng = np.random.default_rng(seed)
+    J = np.zeros((n, n))
+    for i in range(n):
+        for j in ((i + 1) % n, (i + 7) % n):
+            J[i, j] = J[j, i] = rng.uniform(-2.0, 2.0)
+    return ps.place_model(ps.IsingModel.from_dense(J, rng.uniform(-1.0, 1.0, n)), model_chip("fpga-sparse-ising"))
+
+
+def test_verilator_many_registers(tmp_path):
+    manifest = export_fpga(ring_with_chords(), str(tmp_path / "ring"), ("mem",))
+    assert manifest["rng"]["n_registers"] > 64
+    result = run_bench(str(tmp_path / "ring"), "verilator")
+    assert result.passed, result.first_failure + "\n" + result.output[-2000:]
+
+
 @pytest.mark.parametrize("mutant", list(MUTANTS))
 def test_wrong_datapath_fails(exports, mutant):
     """A deliberately wrong datapath (no saturation; '>=' comparator) must be rejected by the bench."""

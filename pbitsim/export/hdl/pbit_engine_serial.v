@@ -49,7 +49,7 @@ module pbit_engine_serial (
     localparam integer PW = PBIT_PHASE_PTR_WIDTH;
 
     input  wire clk;
-    input  wire rst;                 // synchronous: load init_state (stuck p-bits forced) and rng_seed
+    input  wire rst;                 // synchronous: load init_state (stuck p-bits forced) and rng_seed, one register per clock (hold >= NREG + 1 clocks)
     input  wire run;                 // run phases while high (checked between phases)
     input  wire [N-1:0] init_state;  // bit a = address a, 1 = spin +1
     output reg  [N-1:0] state;
@@ -105,6 +105,7 @@ module pbit_engine_serial (
     reg [AW:0] addr;       // one spare bit: the phase end may be N
     reg [EW-1:0] entry;
     reg [RW-1:0] reg_index;
+    reg [RW-1:0] load_index = {RW{1'b0}};  // seed loaded next while rst is high
     reg signed [SB-1:0] acc_sum;
     reg [N-1:0] next;
     reg [W-1:0] lfsr_mem [0:NREG-1];
@@ -167,7 +168,9 @@ module pbit_engine_serial (
                 state[i] <= (stuck_mem[i] == 2'b00) ? init_state[i] : ~stuck_mem[i][1];
                 next[i] <= (stuck_mem[i] == 2'b00) ? init_state[i] : ~stuck_mem[i][1];
             end
-            for (i = 0; i < NREG; i = i + 1) lfsr_mem[i] <= seed_mem[i];
+            // one seed per clock, as a block RAM is written: hold rst for at least NREG + 1 clocks
+            lfsr_mem[load_index] <= seed_mem[load_index];
+            load_index <= (load_index == NREG - 1) ? {RW{1'b0}} : load_index + 1'b1;
         end else begin
             case (fsm)
                 S_PHASE: if (run) begin

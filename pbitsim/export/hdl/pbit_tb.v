@@ -106,7 +106,7 @@ module pbit_tb;
 
     initial begin
         if ($test$plusargs("trace")) trace = 1'b1;
-        repeat (2) @(posedge clk);
+        repeat (NREG + 2) @(posedge clk);  // the serial engine loads one LFSR seed per clock in reset
         rst <= 1'b0;
         @(posedge clk);
         // phase 0: the state and registers after reset
