@@ -13,7 +13,7 @@ that chip and, as a control separating the weights from the chip, on the ideal c
 
 Run (about 5-8 minutes on 2 busy cores)::
 
-    python scripts/studies/pt_digits.py            # writes docs/tempering/pt_digits.{png,json}
+    python scripts/studies/pt_digits.py            # writes docs/figures/pt_digits.{png,json}
     python scripts/studies/pt_digits.py --quick    # a smaller run (for the test suite)
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pbitsim.tempering import temper
 from pbitsim.training.digits import demo_rbm_path
 from pbitsim.training.pcd import train_rbm
 
-OUT = "docs/tempering"
+OUT = "docs/figures"
 KINDS = ("geometric", "constant_acceptance", "constant_entropy", "feedback")
 TARGET = 0.2
 
