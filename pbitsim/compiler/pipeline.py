@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from ..chip.spec import load_chip
-from ..errors import PbitsimError, TopologyError
+from ..errors import ModelError, PbitsimError, TopologyError
 from ..models import IsingModel
 from ..topologies.arrays import TopologyArrays
 from .chip_graph import chip_arrays, chip_edges, program_colouring
@@ -223,6 +223,8 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
     chip = load_chip(chip)
     lm = as_logical(model)
     logical = lm.ising
+    if logical.n == 0:
+        raise ModelError("the model has 0 spins (empty arrays); nothing to compile")
     if chip.topology.kind == "model":
         if method == "embed" or mapping is not None:
             raise PbitsimError(f"chip {chip.name!r} takes the model's own graph (topology kind 'model'): "

@@ -131,3 +131,12 @@ def test_embedding_progress_shows_on_a_terminal_only(monkeypatch):
     shown = ps.compile(k6, "fpga-sparse-ising", method="embed", progress=True, timeout_s=10, seed=2)
     assert shown.chains == plain.chains
     assert "embedding 6 spins into fpga-sparse-ising" in term.getvalue() and "/10 s (time limit)" in term.getvalue()
+
+
+def test_a_model_without_spins_is_refused_before_any_work():
+    from pbitsim.errors import ModelError
+
+    empty = ps.IsingModel.from_dense(np.zeros((0, 0)), np.zeros(0))
+    for chip in ("ideal", "fpga-sparse-ising"):
+        with pytest.raises(ModelError, match="the model has 0 spins"):
+            ps.compile(empty, chip)
