@@ -248,7 +248,7 @@ def run(program, schedule, options=None, *, mode=None):
     if ev.reads not in READS:
         raise PbitsimError(f"reads must be 'auto' or 'history', got {ev.reads!r}")
     links = getattr(program, "links", None)  # a multi-chip machine: cross-chip reads through its links
-    read = _read_mode(program, timing) if ev.reads == "auto" and links is None else K.READ_HISTORY
+    read = _read_mode(program, timing) if ev.reads == "auto" else K.READ_HISTORY
     src, source, source_name = _source(timing, ev.queue)
     delay_window = timing.max_delay_ns / timing.min_update_interval_ns
     buf = _Buffers(
@@ -258,9 +258,12 @@ def run(program, schedule, options=None, *, mode=None):
         log=int(1.2 * _expected_updates(timing, win.end_ns) + 100) if ev.record_flips else 0)
     indptr, indices, weights, h = csr = physical_csr(program)
     rates = 1.0 / timing.neuron_time_ns
-    graph = (indptr, indices, weights, h, timing.delay_ns if links is None else links.kernel_delays(timing.delay_ns))
     edp = event_datapath(program, schedule.beta, csr, options.kernel)
     inputs, pbit, dp = edp.inputs, edp.pbit, edp.datapath
+    if links is None:
+        graph, cross = (indptr, indices, weights, h, timing.delay_ns, np.ascontiguousarray(indptr[1:])), False
+    else:
+        graph, inputs, cross = _machine_reads(program, links, csr, timing, inputs)
     fparams = np.zeros(K.N_FPARAMS)
     fparams[[K.F_BETA, K.F_T_BURN, K.F_SAMPLE_PERIOD, K.F_T_END, K.F_TOTAL_RATE, K.F_PERIOD, K.F_JITTER,
              K.F_RESPONSE, K.F_DELAY, K.F_LFSR_PERIOD]] = (
@@ -278,7 +281,8 @@ def run(program, schedule, options=None, *, mode=None):
     while True:
         iparams = np.zeros(K.N_IPARAMS, dtype=np.int64)
         iparams[[K.I_SOURCE, K.I_N_SAMPLES, K.I_READ, K.I_EQUAL_RATES, K.I_HIST_SIZE, K.I_FIFO_SIZE,
-                 K.I_SHARED_LFSR]] = (src, S, read, timing.equal_rates, buf.hist, buf.fifo, shared_lfsr)
+                 K.I_SHARED_LFSR, K.I_CROSS]] = (src, S, read, timing.equal_rates, buf.hist, buf.fifo, shared_lfsr,
+                                                 cross)
         state = init.copy()
         lfsr = lfsr0.copy()
         out = (np.zeros((R, S if options.store_states else 0, n), dtype=np.int8), np.zeros((R, S)),
@@ -293,7 +297,7 @@ def run(program, schedule, options=None, *, mode=None):
         wall = time.perf_counter() - t0
         if not buf.grow(out[2], timing, n, ev.record_flips):
             break
-    info = _info(program, timing, win, out[2], wall, source_name, read, buf.hist, R)
+    info = _info(program, timing, win, out[2], wall, source_name, read, buf.hist, R, cross)
     if dp is not None:
         info["datapath"] = dict(dp.report)
         info["kernel"] = edp.kernel
@@ -309,13 +313,36 @@ def run(program, schedule, options=None, *, mode=None):
                   mean_m=mom[1] / S if moments else None, mean_mm=mom[2] / S if moments else None, info=info)
 
 
+def _machine_reads(program, links, csr, timing, inputs):
+    """``(graph, inputs, cross)`` of a multi-chip machine: CSR entries ordered on-chip first per row.
+
+    On-chip entries (and cross-chip ones on ideal links) are read as on one chip, by the read mode of
+    :func:`_read_mode`; only entries behind a link (``L + S > 0`` or ``P > 0``) read the ring buffers
+    (:meth:`pbitsim.machine.links.LinkPlan.read_split`; ``cross`` is False when there is none).  The
+    entry order is cached on the program; delays and input weights follow it.
+    """
+    indptr, indices, weights, h = csr
+
+    def build():
+        order, split, cross = links.read_split(indptr, indices)
+        return order, split, cross, np.ascontiguousarray(indices[order]), np.ascontiguousarray(weights[order])
+
+    order, split, cross, indices_o, weights_o = program_cached(program, "event_machine_split", None, build)
+    nnz = indices.shape[0]
+    d = links.kernel_delays(timing.delay_ns)
+    delay = np.ascontiguousarray(np.concatenate([d[:nnz][order], d[nnz:][order]]))
+    w_in, w_out, h_in = inputs
+    inputs = (np.ascontiguousarray(w_in[order]), np.ascontiguousarray(w_out[order]), h_in)
+    return (indptr, indices_o, weights_o, h, delay, split), inputs, cross
+
+
 def _warm_up(graph, inputs, pbit, source, fparams, iparams, state, lfsr, out, mom, log):
     """Load (or compile) the kernel outside the timed region: a call with zero replicas."""
     K.run_events(graph, inputs, pbit, source, fparams, iparams, state[:0], np.zeros((0, 2), dtype=np.uint64),
                  lfsr[:0], tuple(a[:0] for a in out), (mom[0], mom[1][:0], mom[2][:0]), tuple(a[:0] for a in log))
 
 
-def _info(program, timing, win, stats, wall, source_name, read, hist_size, R):
+def _info(program, timing, win, stats, wall, source_name, read, hist_size, R, cross=False):
     """``Samples.info``: throughput, dwell-time-weighted time averages, how the run was done."""
     n = program.n_physical
     span = win.end_ns - win.burn_in_ns
@@ -327,10 +354,12 @@ def _info(program, timing, win, stats, wall, source_name, read, hist_size, R):
     def stderr(x):
         return float(x.std(ddof=1) / np.sqrt(R)) if R > 1 else float("nan")
 
+    reads = {K.READ_FRESH: "cached fields", K.READ_FIFO: "delayed cached fields (FIFO)",
+             K.READ_HISTORY: f"history ring buffers ({hist_size} entries)"}[read]
+    if cross and read != K.READ_HISTORY:
+        reads += f"; cross-chip entries: history ring buffers ({hist_size} entries)"
     return {
-        "event_mode": timing.mode, "event_source": source_name,
-        "reads": {K.READ_FRESH: "cached fields", K.READ_FIFO: "delayed cached fields (FIFO)",
-                  K.READ_HISTORY: f"history ring buffers ({hist_size} entries)"}[read],
+        "event_mode": timing.mode, "event_source": source_name, "reads": reads,
         "burn_in_ns": win.burn_in_ns, "sample_period_ns": win.sample_period_ns, "end_ns": win.end_ns,
         "events": updates, "flips": flips,
         "flips_per_ns": flips / (win.end_ns * R),  # per replica (one chip)

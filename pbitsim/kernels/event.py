@@ -79,11 +79,18 @@ Event sources (``iparams[I_SOURCE]``, see :mod:`pbitsim.kernels.event_queue`)
 Array conventions
 -----------------
 - ``graph`` = ``(indptr int64 (n+1,), indices int32 (nnz,), weights float64
-  (nnz,), h float64 (n,), delay float64 (nnz,))``: symmetric CSR ``J`` (both
-  directions) of the ideal model (energies), ``delay[k]`` the delay with which
-  row ``i`` reads column ``indices[k]``; on a multi-chip machine ``delay`` is
-  ``(2 nnz,)``, read ages then exchange periods (history reads only;
-  :func:`~pbitsim.kernels.event_reads.read_time`, :mod:`pbitsim.machine.links`).
+  (nnz,), h float64 (n,), delay float64 (nnz,), split int64 (n,))``: symmetric
+  CSR ``J`` (both directions) of the ideal model (energies), ``delay[k]`` the
+  delay with which row ``i`` reads column ``indices[k]``; ``split[i]`` the
+  first cross-chip entry of row ``i`` (``indptr[i + 1]`` on one chip).  On a
+  multi-chip machine ``delay`` is ``(2 nnz,)``, read ages then exchange periods
+  (:func:`~pbitsim.kernels.event_reads.read_time`, :mod:`pbitsim.machine.links`),
+  each row lists its on-chip entries first, and ``iparams[I_CROSS]`` says
+  whether any entry is cross-chip: the on-chip part of a row is read by
+  ``iparams[I_READ]`` exactly as on one chip (cached, FIFO-delayed or ring
+  buffers), the cross-chip part through the ring buffers, kept for the
+  boundary p-bits (those with a cross-chip entry in their row; by symmetry,
+  those read through a link): ``O(cross-chip degree)`` per update.
 - ``inputs`` = ``(w_in float64 (nnz,), w_out float64 (nnz,), h_in float64
   (n,))``: the weights the synapses read, on ``graph``'s pattern (``w_in[k]`` =
   ``J(i <- indices[k])`` in row ``i``, ``w_out[k]`` = ``J(indices[k] <- i)``);
@@ -129,8 +136,8 @@ from .lfsr import lfsr_step
 from .pbit_update import FIXED, advance_shared, decide
 from .event_queue import exponential, heap_pop, heap_push, heap_replace_top, heapify, poisson_mark, standard_normal
 from .rng import next_double, next_u64
-from .event_reads import (READ_FIFO, READ_FRESH, READ_HISTORY, current_field, emit_output_change,  # noqa: F401
-                          fifo_drain, history_input, scatter_change, work_arrays)
+from .event_reads import (READ_FIFO, READ_FRESH, READ_HISTORY, current_field, emit_output_change,
+                          fifo_drain, history_input, partial_field, scatter_change, work_arrays)
 
 SOURCE_POISSON, SOURCE_POISSON_HEAP, SOURCE_CLOCKED, SOURCE_CLOCKED_STATIC = 0, 1, 2, 3
 # fparams slots
@@ -138,8 +145,8 @@ SOURCE_POISSON, SOURCE_POISSON_HEAP, SOURCE_CLOCKED, SOURCE_CLOCKED_STATIC = 0, 
  F_DELAY, F_LFSR_PERIOD) = range(10)
 N_FPARAMS = 10
 # iparams slots
-I_SOURCE, I_N_SAMPLES, I_READ, I_EQUAL_RATES, I_HIST_SIZE, I_FIFO_SIZE, I_SHARED_LFSR = range(7)
-N_IPARAMS = 7
+I_SOURCE, I_N_SAMPLES, I_READ, I_EQUAL_RATES, I_HIST_SIZE, I_FIFO_SIZE, I_SHARED_LFSR, I_CROSS = range(8)
+N_IPARAMS = 8
 # stats columns
 ST_UPDATES, ST_FLIPS, ST_AREA_M, ST_AREA_E, ST_STATUS = range(5)
 N_STATS = 5
@@ -276,7 +283,7 @@ def next_heap_event(heap_t, heap_i, size, cycle, node_time, period, jitter, cloc
 @njit(cache=True)
 def _run_replica(graph, inputs, pbit, source, fparams, iparams, s, rng, r, lfsr, out, moments, log):
     """Simulate replica ``r`` (state ``s`` = its row, updated in place); fills its rows of the outputs."""
-    indptr, indices, weights, h, delay = graph
+    indptr, indices, weights, h, delay, split = graph
     w_in, w_out, h_in = inputs  # the ideal chip: its own weights (weights, weights, h)
     if pbit is not None:
         # hoisted out of the loop: unpacking ``pbit`` or reading ``cfg``/``par`` per update costs more
@@ -294,12 +301,12 @@ def _run_replica(graph, inputs, pbit, source, fparams, iparams, s, rng, r, lfsr,
     src, n_samples, read = iparams[I_SOURCE], iparams[I_N_SAMPLES], iparams[I_READ]
     equal_rates = iparams[I_EQUAL_RATES] != 0
     shared = iparams[I_SHARED_LFSR] != 0
+    cross = iparams[I_CROSS] != 0  # a machine with cross-chip entries: those read the ring buffers
     tick_ns, k_tick = fparams[F_LFSR_PERIOD], np.int64(0)
     lagged = tau_r > 0.0
     n = h.shape[0]
-    f, fifo, histo, catch = work_arrays(indptr, indices, w_in, h_in, s, read, iparams[I_FIFO_SIZE],
+    f, fifo, histo, catch = work_arrays(indptr, split, indices, w_in, h_in, s, read, cross, iparams[I_FIFO_SIZE],
                                         iparams[I_HIST_SIZE], lagged)
-    y, last, cnt, hist = histo
     pend, resp_t, resp_i = catch
     n_resp = 0
     n_heap = n if src == SOURCE_POISSON_HEAP or src == SOURCE_CLOCKED else 0
@@ -344,18 +351,20 @@ def _run_replica(graph, inputs, pbit, source, fparams, iparams, s, rng, r, lfsr,
             tau, j, n_resp = heap_pop(resp_t, resp_i, n_resp)
             if pend[j] == tau:  # still live
                 pend[j] = np.inf
-                if not emit_output_change(j, tau, s[j], read, d0, fifo, histo):
+                if not emit_output_change(j, tau, s[j], read, cross and split[j] < indptr[j + 1], d0, fifo, histo):
                     status = STATUS_FIFO_OVERFLOW
         # ---- the update of p-bit i at time t
         if read == READ_FRESH:
             field = f[i]
         elif read == READ_FIFO:
-            fifo_drain(fifo, t, indptr, indices, w_out, f)
+            fifo_drain(fifo, t, indptr, split, indices, w_out, f)
             field = f[i]
-        else:
-            field = history_input(i, t, indptr, indices, w_in, h_in, delay, y, last, cnt, hist, hist.shape[1] - 1)
-            if np.isnan(field):
-                status = STATUS_HISTORY_OVERFLOW
+        else:  # on-chip entries have no link (period 0): plain t - d reads
+            field = history_input(h_in[i], t, indptr[i], split[i], indices, w_in, delay, False, histo)
+        if cross:
+            field = history_input(field, t, split[i], indptr[i + 1], indices, w_in, delay, True, histo)
+        if (read == READ_HISTORY or cross) and np.isnan(field):
+            status = STATUS_HISTORY_OVERFLOW
         if status != STATUS_OK:
             break
         if pbit is None:  # resolved at compile time: the ideal chip's loop has no datapath code
@@ -375,11 +384,11 @@ def _run_replica(graph, inputs, pbit, source, fparams, iparams, s, rng, r, lfsr,
             continue
         # ---- a flip: energy (of the ideal model), time averages, log, then what the neighbours will see
         if read == READ_FRESH and pbit is None:
-            de = -2.0 * new * field
+            de = -2.0 * new * (partial_field(f[i], split[i], indptr[i + 1], indices, weights, s) if cross else field)
         else:
             de = -2.0 * new * current_field(indptr, indices, weights, h, s, i)
         if read == READ_FRESH:
-            scatter_change(indptr, indices, w_out, f, i, new)
+            scatter_change(indptr[i], split[i], indices, w_out, f, new)
         if t > t_burn:
             dt = t - max(t_last, t_burn)
             area_m += msum * dt
@@ -401,7 +410,7 @@ def _run_replica(graph, inputs, pbit, source, fparams, iparams, s, rng, r, lfsr,
                 if n_resp == resp_t.shape[0]:
                     n_resp = purge_stale(resp_t, resp_i, n_resp, pend)
                 n_resp = heap_push(resp_t, resp_i, n_resp, pend[i], i)
-        elif not emit_output_change(i, t, new, read, d0, fifo, histo):
+        elif not emit_output_change(i, t, new, read, cross and split[i] < indptr[i + 1], d0, fifo, histo):
             status = STATUS_FIFO_OVERFLOW
             break
     if status == STATUS_OK:

@@ -10,10 +10,16 @@ the maths and the array layouts), all exact:
   once their arrival time is before the reading update (:func:`fifo_drain`);
 - :data:`READ_HISTORY`: per-edge delays; each p-bit keeps a ring buffer of the
   times of its last ``B`` output changes (:func:`history_push`) and
-  :func:`history_input` rebuilds ``h_i + sum_j J_ij y_j(t - d_ij)``.  On a
-  multi-chip machine ``delay`` has length ``2 nnz`` and cross-chip entries read
-  the last boundary snapshot that came through their link (:func:`read_time`;
-  :mod:`pbitsim.machine.links`).
+  :func:`history_input` rebuilds ``h_i + sum_j J_ij y_j(t - d_ij)``.
+
+On a multi-chip machine ``delay`` has length ``2 nnz`` and cross-chip entries
+read the last boundary snapshot that came through their link (:func:`read_time`;
+:mod:`pbitsim.machine.links`).  Each CSR row is ordered on-chip entries first:
+``split[i]`` is the first cross-chip entry of row ``i`` (``indptr[i + 1]`` on
+one chip).  The on-chip part ``indptr[i] <= k < split[i]`` is read as on one
+chip (any of the three methods: :func:`partial_field`, :func:`scatter_change`
+and :func:`fifo_drain` touch only it), the cross-chip part always through the
+ring buffers (:func:`history_input` over ``split[i] <= k < indptr[i + 1]``).
 
 ``fifo`` = ``(times float64 (cap,), changes int64 (cap,), [head, tail] int64
 (2,))`` with ``cap`` a power of two, a change stored as ``(j + 1) * value``;
@@ -55,22 +61,23 @@ def read_time(t, delay, k, nnz, linked):
 
 
 @njit(cache=True)
-def history_input(i, t, indptr, indices, weights, h, delay, y, last, cnt, hist, mask):
-    """``h_i + sum_j J_ij y_j(tau_ij(t))`` from the ring buffers; NaN if one lost a needed change.
+def history_input(acc, t, k0, k1, indices, weights, delay, linked, histo):
+    """``acc + sum_k J_k y_j(tau_k(t))`` over the entries ``k0 <= k < k1`` (``j = indices[k]``) from the ring
+    buffers ``histo``; NaN if one lost a needed change (or ``acc`` is NaN).
 
-    ``delay`` float64 ``(nnz,)``: ``tau_ij = t - d_ij`` (synapse delays).  ``(2 nnz,)``: a multi-chip
-    machine (:mod:`pbitsim.machine.links`): the first half holds the read age ``d_ij + L + S``, the
-    second the exchange period ``P`` (0: continuous), ``tau = floor((t - d - L - S) / P) * P``.
+    ``tau_k = t - delay[k]`` (synapse delays; on a multi-chip machine ``delay[k]`` is the read age
+    ``d_ij + L + S``).  ``linked``: ``delay`` has length ``2 nnz`` and ``delay[nnz + k]`` is the exchange
+    period ``P`` of entry ``k`` (:func:`read_time`; :mod:`pbitsim.machine.links`).
     """
-    field = h[i]
+    y, last, cnt, hist = histo
+    mask = hist.shape[1] - 1
     lost = False
     nnz = indices.shape[0]
-    linked = delay.shape[0] > nnz
-    for k in range(indptr[i], indptr[i + 1]):
+    for k in range(k0, k1):
         v = history_read(indices[k], read_time(t, delay, k, nnz, linked), y, last, cnt, hist, mask)
         lost |= v == 0
-        field += weights[k] * v
-    return np.nan if lost else field
+        acc += weights[k] * v
+    return np.nan if lost else acc
 
 
 @njit(cache=True)
@@ -83,19 +90,25 @@ def history_push(j, t, value, y, last, cnt, hist, mask):
 
 
 @njit(inline="always", cache=True)
-def scatter_change(indptr, indices, weights, f, j, value):
+def scatter_change(k0, k1, indices, weights, f, value):
     """Output ``y_j`` became ``value``: add ``2 value weights[k]`` to the input ``f_i`` of each neighbour
-    ``i = indices[k]`` (row ``j``; ``weights[k]`` is ``J(i <- j)``, the transpose when couplings differ)."""
+    ``i = indices[k]``, ``k0 <= k < k1`` (the cached part of row ``j``; ``weights[k]`` is ``J(i <- j)``, the
+    transpose when couplings differ)."""
     d = 2.0 * value
-    for k in range(indptr[j], indptr[j + 1]):
+    for k in range(k0, k1):
         f[indices[k]] += weights[k] * d
 
 
 @njit(inline="always", cache=True)  # inline: the event kernel calls it on every flip (a call costs more than the sum)
 def current_field(indptr, indices, weights, h, s, i):
     """``h_i + sum_j J_ij m_j`` of the current states (for the energy)."""
-    acc = h[i]
-    for k in range(indptr[i], indptr[i + 1]):
+    return partial_field(h[i], indptr[i], indptr[i + 1], indices, weights, s)
+
+
+@njit(inline="always", cache=True)
+def partial_field(acc, k0, k1, indices, weights, s):
+    """``acc + sum_k weights[k] m_{indices[k]}`` over the entries ``k0 <= k < k1`` of the current states."""
+    for k in range(k0, k1):
         acc += weights[k] * s[indices[k]]
     return acc
 
@@ -114,38 +127,45 @@ def fifo_push(fifo, t_arrive, j, value):
 
 
 @njit(inline="always", cache=True)
-def fifo_drain(fifo, t, indptr, indices, weights, f):
-    """Apply every queued change that arrives strictly before ``t`` to the delayed inputs ``f``."""
+def fifo_drain(fifo, t, indptr, split, indices, weights, f):
+    """Apply every queued change that arrives strictly before ``t`` to the delayed inputs ``f`` (the cached
+    entries ``indptr[j] <= k < split[j]`` of each changed row ``j``)."""
     fifo_t, fifo_p, ptr = fifo
     mask = fifo_t.shape[0] - 1
     while ptr[0] < ptr[1] and fifo_t[ptr[0] & mask] < t:
         q = fifo_p[ptr[0] & mask]
-        scatter_change(indptr, indices, weights, f, abs(q) - 1, 1 if q > 0 else -1)
+        j = abs(q) - 1
+        scatter_change(indptr[j], split[j], indices, weights, f, 1 if q > 0 else -1)
         ptr[0] += 1
 
 
 @njit(inline="always", cache=True)
-def emit_output_change(j, t, value, read, d0, fifo, histo):
-    """Output ``y_j`` becomes ``value`` at ``t``: onto the FIFO or into the ring buffer; False on overflow."""
-    if read == READ_FIFO:
-        return fifo_push(fifo, t + d0, j, value)
-    if read == READ_HISTORY:
+def emit_output_change(j, t, value, read, boundary, d0, fifo, histo):
+    """Output ``y_j`` becomes ``value`` at ``t``: onto the FIFO and/or into the ring buffer (history reads,
+    or ``boundary``: p-bit ``j`` is read through a link); False on FIFO overflow."""
+    if read == READ_HISTORY or boundary:
         y, last, cnt, hist = histo
         history_push(j, t, value, y, last, cnt, hist, hist.shape[1] - 1)
+    if read == READ_FIFO:
+        return fifo_push(fifo, t + d0, j, value)
     return True
 
 
 @njit(cache=True)
-def work_arrays(indptr, indices, weights, h, s, read, fifo_size, hist_size, lagged):
+def work_arrays(indptr, split, indices, weights, h, s, read, cross, fifo_size, hist_size, lagged):
     """Per-replica buffers: inputs ``f``, FIFO ``(times, changes, [head, tail])``, ring buffers
-    ``(y, last, cnt, hist)``, catch-ups ``(pend, heap times, heap ids)``.  Unused ones are empty."""
+    ``(y, last, cnt, hist)``, catch-ups ``(pend, heap times, heap ids)``.  Unused ones are empty.
+
+    ``f_i`` caches ``h_i`` plus the entries ``indptr[i] <= k < split[i]`` (the on-chip part of row ``i``;
+    the whole row on one chip); ``cross``: the ring buffers are kept for the cross-chip entries too.
+    """
     n = h.shape[0]
     f = np.empty(n if read != READ_HISTORY else 0, dtype=np.float64)
     for i in range(f.shape[0]):  # exact inputs h + J m (= delayed inputs at t = 0)
-        f[i] = current_field(indptr, indices, weights, h, s, i)
+        f[i] = partial_field(h[i], indptr[i], split[i], indices, weights, s)
     size = fifo_size if read == READ_FIFO else 1
     fifo = (np.empty(size, dtype=np.float64), np.empty(size, dtype=np.int64), np.zeros(2, dtype=np.int64))
-    n_hist = n if read == READ_HISTORY else 0
+    n_hist = n if read == READ_HISTORY or cross else 0
     histo = (s.copy(), np.full(n_hist, -np.inf), np.zeros(n_hist, dtype=np.int64),
              np.empty((n_hist, hist_size), dtype=np.float64))
     n_resp = 2 * n + 64 if lagged else 0

@@ -22,7 +22,10 @@ Kernel arrays
 :meth:`LinkPlan.kernel_delays` packs ``(d + L + S, P)`` per CSR entry into one
 float64 array of length ``2 nnz`` (first half: the read age before quantization;
 second half: the exchange period, 0 on-chip) that the history reads of
-:mod:`pbitsim.kernels.event_reads` understand.
+:mod:`pbitsim.kernels.event_reads` understand.  :meth:`LinkPlan.read_split`
+orders each CSR row on-chip entries first, so that the event kernel reads the
+on-chip part as on one chip (cached or FIFO-delayed inputs) and only the
+cross-chip part through the ring buffers.
 """
 from __future__ import annotations
 
@@ -68,6 +71,28 @@ class LinkPlan:
         """float64 (2 nnz,): ``[synapse delay + L + S, P]`` per CSR entry (module docstring)."""
         d = np.asarray(synapse_delay_ns, dtype=np.float64)
         return np.ascontiguousarray(np.concatenate([d + self.offset_ns, self.period_ns]))
+
+    def read_split(self, indptr, indices):
+        """``(order int64 (nnz,), split int64 (n,), any_linked)``: each row's entries that read as on one chip
+        first, then those that read through a link.
+
+        An entry reads through a link when its read age offset ``L + S`` or its period ``P`` is not 0, in
+        either direction of its coupling (so the on-chip parts of the rows form a symmetric pattern, as the
+        cached inputs need); cross-chip entries of ideal links (``L = S = P = 0``) read as on one chip.
+        ``order`` permutes CSR entries (stable: each part keeps the CSR order), ``split[i]`` is the first
+        linked entry of row ``i`` in the permuted order (``indptr[i + 1]`` if none).
+        """
+        n = indptr.shape[0] - 1
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+        linked = (self.offset_ns > 0) | (self.period_ns > 0)
+        if linked.any():
+            keys = rows * n + indices
+            o = np.argsort(keys, kind="stable")
+            mirror = o[np.searchsorted(keys, indices.astype(np.int64) * n + rows, sorter=o)]
+            linked |= linked[mirror]
+        order = np.lexsort((linked, rows)).astype(np.int64)
+        split = np.asarray(indptr[:-1], dtype=np.int64) + np.bincount(rows[~linked], minlength=n)
+        return order, np.ascontiguousarray(split, dtype=np.int64), bool(linked.any())
 
     def max_read_age_ns(self, synapse_delay_ns) -> float:
         """The oldest state any read can need: ``max(d + L + S + P)`` (sizes the history ring buffers)."""

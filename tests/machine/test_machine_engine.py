@@ -26,17 +26,24 @@ def _clocked_machine(count):
                               "links": {"latency_ns": 3.0, "bandwidth_spins_per_ns": 2.0}}, source="clocked.toml")
 
 
+@pytest.mark.parametrize("reads", ["auto", "history"])
 @pytest.mark.parametrize("kind", ["asynchronous", "clocked"])
-def test_ideal_links_reproduce_the_single_chip_trajectory(tmp_path, kind):
+def test_ideal_links_reproduce_the_single_chip_trajectory(tmp_path, kind, reads):
+    """Ideal links: the machine's cached reads (auto) and its ring-buffer reads (history) are, bit for bit,
+    the single chip's (the auto path is also checked against exact enumeration below, and with real links
+    against the independent reference in test_split_reads.py)."""
     model = random_ising(7, seed=3)
     machine = (async_machine(tmp_path, count=3) if kind == "asynchronous" else _clocked_machine(3)).ideal_links()
     prog = ps.compile(model, machine, seed=1)
     assert prog.partition.cut_edges > 0 and prog.links.cross.any()
     single = ps.compile(model, machine.event_chip, seed=1)
     schedule = make_schedule(300, 10, 1, 4, 1.0, 11)
-    a = ps.simulate(prog, sweeps=300, burn_in=10, replicas=4, seed=11)
-    b = event_engine.run(single, schedule, EngineOptions(event=EventOptions(reads="history")))
+    options = EngineOptions(event=EventOptions(reads=reads))
+    a = event_engine.run(prog, schedule, options)
+    b = event_engine.run(single, schedule, options)
     assert a.engine == b.engine == f"event-{kind}"
+    assert a.info["reads"] == b.info["reads"]
+    assert a.info["reads"].startswith("history" if reads == "history" else "cached")
     np.testing.assert_array_equal(a.states, b.states)
     np.testing.assert_array_equal(a.energies, b.energies)
     assert a.info["links"]["max_link_delay_ns"] == 0.0
