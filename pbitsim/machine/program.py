@@ -49,6 +49,12 @@ class MachineProgram(Program):
     partition: Partition | None = None
     links: LinkPlan | None = None
 
+    def save(self, path):
+        """Refused: a program file holds one chip, and would silently drop the machine, partition and links."""
+        raise PbitsimError(f"{path}: a machine program cannot be saved as a program file (it would lose the "
+                           f"machine, partition and links); compile it again from the model and the machine "
+                           f"file (compile_machine is deterministic for a given seed)")
+
 
 def update_interval_ns(chip, n_colours) -> float:
     """Mean time between two updates of one p-bit: the neuron time, or one clock period over all colours."""

@@ -122,3 +122,10 @@ def test_compile_report_and_determinism(tmp_path):
     assert rep["machine"] == "test" and rep["n_chips"] == 3 and sum(rep["partition"]["load"]) == 12
     assert rep["partition"]["eta"] == pytest.approx(a.partition.cut_edges / a.logical.n_edges)
     assert isinstance(a, ps.Program)
+
+
+def test_a_machine_program_refuses_to_be_saved_as_a_chip_program(tmp_path):
+    prog = ps.compile(PAIR, async_machine(tmp_path), seed=1)
+    with pytest.raises(PbitsimError, match="cannot be saved as a program file"):
+        prog.save(str(tmp_path / "p.npz"))
+    assert not (tmp_path / "p.npz").exists()
