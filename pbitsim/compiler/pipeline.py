@@ -240,14 +240,21 @@ def compile_model(model, chip="ideal", *, method="auto", scale=None, percentile=
     K = float(chain_strength) if chain_strength is not None else default_chain_strength(logical, lengths)
     J, h = distribute(logical, layout)
     col = program_colouring(chip, logical, G, layout.chip_nodes, colouring)
+    last = {}  # the physical model of the last quantization built: the chosen one is usually the last checked
+
+    def physical_of(qs):
+        if last.get("q") is not qs:
+            last.update(q=qs, physical=_physical_model(logical, layout, qs))
+        return last["physical"]
+
     q, search, saturation = select_scale(
         policy, lambda s, k: quantize_program(logical, layout, J, h, chip, scale=s, percentile=policy.percentile,
                                               chain_strength=K if k is None else k, seed=seed),
-        lambda qs: Program(logical, _physical_model(logical, layout, qs), chip, layout.placement,
+        lambda qs: Program(logical, physical_of(qs), chip, layout.placement,
                            layout.chip_nodes, col, {}, lm.rbm, 1.0 / qs.scale, layout.chains, qs.chain),
         lm.rbm if lm.rbm is not None else logical, chip, seed,
         chains_free=chain_strength is None and layout.chain_u.size > 0)
-    physical = _physical_model(logical, layout, q)
+    physical = physical_of(q)
     report = {
         "chip": chip.name, "model": lm.kind, "layers": list(lm.layers),
         "method": "direct" if how != "minorminer" and lengths.max(initial=1) == 1 else "embed",

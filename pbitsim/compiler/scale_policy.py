@@ -436,6 +436,8 @@ def select_scale(policy, quantize, make_program, target, chip, seed, *, chains_f
         return built[(s, level)], search, chosen.saturation_rate
     if search is None:
         search = no_search(policy, q.scale, s0)
+    if not chip.is_fixed_point:               # nothing saturates: no candidate program to build or run
+        return q, search, None
     return q, search, check_saturation(make_program(q), policy, seed)
 
 

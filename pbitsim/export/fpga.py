@@ -32,7 +32,7 @@ from ..compiler.program import Program
 from .c_header import render_header
 from .directory import check_target, write_directory
 from .formats import RENDERERS, check_formats
-from .hdl_bench import HDL_FILES, copy_hdl
+from .hdl_bench import HDL_FILES, INCLUDE_FILES, copy_hdl
 from .golden import golden_dict, run_golden, state_word, write_trace
 from .manifest import (ADDRESS_ORDER, CONVENTIONS, FORMAT_NAME, FORMAT_VERSION, datapath_section,
                        header_defines, json_safe)
@@ -210,6 +210,8 @@ def export_fpga(program, out_dir, formats=("mem", "coe", "mif"), *, beta=1.0, se
         manifest["files"] += [{"name": f"hdl/{name}", "format": "verilog",
                                "meaning": "reference RTL" if name != "pbit_tb.v" else "self-checking test bench"}
                               for name in HDL_FILES]
+        manifest["files"] += [{"name": f"hdl/{name}", "format": "verilog-include",
+                               "meaning": "the tables as ROMs, included by both engines"} for name in INCLUDE_FILES]
     header = render_header(header_defines(manifest), tables.values(),
                            [f"chip {program.chip.name}, {manifest['n_pbits']} p-bits, seed {manifest['seed']}"])
 

@@ -31,6 +31,8 @@ from ..errors import PbitsimError
 RTL_FILES = ("pbit_lfsr_step.v", "pbit_input.v", "pbit_compare.v", "pbit_engine_serial.v", "pbit_engine_phase.v")
 BENCH_FILE = "pbit_tb.v"
 HDL_FILES = RTL_FILES + (BENCH_FILE,)
+#: Included by the engines (found through ``-I`` on the sources' folder).
+INCLUDE_FILES = ("pbit_tables.vh",)
 SIMULATORS = ("icarus", "verilator")
 #: The engines the bench checks.
 ENGINES = ("serial", "phase")
@@ -67,13 +69,13 @@ def hdl_source_dir():
 
 
 def copy_hdl(dest_dir) -> list:
-    """Copy the RTL and the bench into ``dest_dir`` (created); returns the file names."""
+    """Copy the RTL, its include and the bench into ``dest_dir`` (created); returns the file names."""
     os.makedirs(dest_dir, exist_ok=True)
     src = hdl_source_dir()
-    for name in HDL_FILES:
+    for name in HDL_FILES + INCLUDE_FILES:
         with src.joinpath(name).open("rb") as f_in, open(os.path.join(dest_dir, name), "wb") as f_out:
             shutil.copyfileobj(f_in, f_out)
-    return list(HDL_FILES)
+    return list(HDL_FILES + INCLUDE_FILES)
 
 
 def missing_tools(simulator) -> list:
@@ -104,7 +106,7 @@ def _check_export(export_dir):
 def _sources(export_dir, build_dir):
     """Source paths: the export's own ``hdl/`` copy when complete, else the shipped files (copied to build_dir)."""
     own = os.path.join(export_dir, "hdl")
-    if all(os.path.isfile(os.path.join(own, n)) for n in HDL_FILES):
+    if all(os.path.isfile(os.path.join(own, n)) for n in HDL_FILES + INCLUDE_FILES):
         return [os.path.join(own, n) for n in HDL_FILES]
     copy_hdl(build_dir)
     return [os.path.join(build_dir, n) for n in HDL_FILES]
@@ -121,12 +123,12 @@ def _run(cmd, cwd, timeout, what):
 def _build_commands(simulator, sources, export_dir, build_dir, defines):
     if simulator == "icarus":
         out = os.path.join(build_dir, "pbit_tb.vvp")
-        cmd = ["iverilog", "-g2005", "-I", export_dir, "-s", "pbit_tb", "-o", out]
+        cmd = ["iverilog", "-g2005", "-I", export_dir, "-I", os.path.dirname(sources[0]), "-s", "pbit_tb", "-o", out]
         cmd += [f"-D{d}" for d in defines] + sources
         return cmd, ["vvp", "-n", out]
     obj = os.path.join(build_dir, "obj_dir")
     cmd = ["verilator", "--binary", "-j", "2", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "pbit_tb",
-           f"-I{export_dir}", "--Mdir", obj, "-o", "pbit_tb"] + [f"-D{d}" for d in defines] + sources
+           f"-I{export_dir}", f"-I{os.path.dirname(sources[0])}", "--Mdir", obj, "-o", "pbit_tb"] + [f"-D{d}" for d in defines] + sources
     return cmd, [os.path.join(obj, "pbit_tb")]
 
 
@@ -200,7 +202,8 @@ def lint_rtl(export_dir, *, timeout=300.0) -> str:
         log = []
         for top in ("pbit_engine_serial", "pbit_engine_phase"):
             files = [src[f] for f in RTL_FILES[:3]] + [src[top + ".v"]]
-            cmd = ["verilator", "--lint-only", "-Wall", *LINT_WAIVERS, f"-I{export_dir}", "--top-module", top, *files]
+            cmd = ["verilator", "--lint-only", "-Wall", *LINT_WAIVERS, f"-I{export_dir}",
+                   f"-I{os.path.dirname(files[0])}", "--top-module", top, *files]
             rc, out = _run(cmd, export_dir, timeout, "verilator --lint-only")
             if rc != 0 or out.strip():
                 raise PbitsimError(f"verilator --lint-only on {top} reported (exit {rc}):\n{out.strip()}")

@@ -67,36 +67,9 @@ module pbit_engine_serial (
     output wire upd_bit;
 
     // ---- tables (ROMs) ----
-    reg [EW-1:0] indptr_mem [0:N];
-    reg [AW-1:0] neighbour_mem [0:NE-1];
-    reg [PBIT_WEIGHT_WIDTH-1:0] weight_mem [0:NE-1];
-    reg [PBIT_BIAS_WIDTH-1:0] bias_mem [0:N-1];
+    `include "pbit_tables.vh"
     reg [PW-1:0] phase_ptr_mem [0:PBIT_N_COLORS];
-    reg [L-1:0] lut_mem [0:PBIT_LUT_SIZE-1];
-    reg [W-1:0] seed_mem [0:NREG-1];
-    reg [GW-1:0] slot_mem [0:N-1];
-    reg [OW-1:0] offset_mem [0:N-1];
-    reg [1:0] stuck_mem [0:N-1];
-    integer i;
-    initial begin
-        $readmemh("indptr.mem", indptr_mem);
-        $readmemh("neighbour.mem", neighbour_mem);
-        $readmemh("weight.mem", weight_mem);
-        $readmemh("bias.mem", bias_mem);
-        $readmemh("phase_ptr.mem", phase_ptr_mem);
-        $readmemh("lut.mem", lut_mem);
-        $readmemh("rng_seed.mem", seed_mem);
-        for (i = 0; i < N; i = i + 1) begin
-            slot_mem[i] = {GW{1'b0}};
-            offset_mem[i] = {OW{1'b0}};
-            stuck_mem[i] = 2'b00;
-        end
-        if (PBIT_LFSR_SHARED != 0) begin
-            $readmemh("rng_slot.mem", slot_mem);
-            $readmemh("rng_offset.mem", offset_mem);
-        end
-        if (PBIT_HAS_STUCK != 0) $readmemh("stuck.mem", stuck_mem);
-    end
+    initial $readmemh("phase_ptr.mem", phase_ptr_mem);
 
     // ---- registers ----
     localparam [2:0] S_PHASE = 3'd0, S_ADVANCE = 3'd1, S_ROW = 3'd2, S_MAC = 3'd3, S_DECIDE = 3'd4;
